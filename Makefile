@@ -1,0 +1,50 @@
+# The two commands of the README: `make demo` and `make test`. Both do their own set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RESI := $(BIN)/resi
+DEMO_DIR := .resi/demo-network
+
+.PHONY: setup demo test lint docs bench-load bench-dbt clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# The main job on the embedded default (or on PG* when set): a simulated network of
+# 20 miners and 5,000 listings, loaded, built, documented and summarised.
+demo: setup
+	@test -f $(DEMO_DIR)/.complete || ( rm -rf $(DEMO_DIR) && \
+		$(RESI) simulate $(DEMO_DIR) --miners 20 --listings 5000 --bad && touch $(DEMO_DIR)/.complete )
+	$(RESI) load $(DEMO_DIR)/bucket
+	$(RESI) dbt seed --quiet
+	$(RESI) dbt build --quiet --exclude resource_type:seed
+	$(RESI) dbt docs generate --quiet
+	$(RESI) summary
+
+lint: setup
+	$(BIN)/ruff check loader tests scripts
+	$(BIN)/ruff format --check loader tests scripts
+	$(RESI) dbt parse --quiet
+	eval "$$($(RESI) db env)" && $(BIN)/sqlfluff lint models analyses
+
+test: lint
+	$(BIN)/pytest
+
+docs: setup
+	$(RESI) dbt docs generate --static
+
+bench-load: setup
+	$(BIN)/python scripts/bench_load.py
+
+bench-dbt: setup
+	$(BIN)/python scripts/bench_dbt.py
+
+clean:
+	-$(RESI) db stop
+	rm -rf .resi target logs

@@ -1,0 +1,65 @@
+"""One way to reach the database: the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD
+and PGDATABASE. With no PGHOST the project's embedded PostgreSQL is used (and started);
+PGDATABASE still names the database there (default `resi`, created on demand).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import psycopg
+
+from loader import embedded
+
+
+
+def is_embedded() -> bool:
+    return not os.environ.get("PGHOST")
+
+
+def libpq_env() -> dict[str, str]:
+    """The complete set of libpq variables for the database in use.
+
+    Unset variables get libpq's own defaults, so that dbt (which needs every value spelled
+    out) and psycopg (which reads the environment itself) reach the same database.
+    """
+    if is_embedded():
+        database = os.environ.get("PGDATABASE") or embedded.DEFAULT_DATABASE
+        return embedded.start(database).libpq_env()
+    user = os.environ.get("PGUSER") or getpass.getuser()
+    env = {
+        "PGHOST": os.environ["PGHOST"],
+        "PGPORT": os.environ.get("PGPORT") or "5432",
+        "PGUSER": user,
+        "PGDATABASE": os.environ.get("PGDATABASE") or user,
+    }
+    if os.environ.get("PGPASSWORD"):
+        env["PGPASSWORD"] = os.environ["PGPASSWORD"]
+    return env
+
+
+def use_database() -> dict[str, str]:
+    """Resolve the database and export its variables into this process's environment,
+    so that psycopg, dbt and child processes all see the same one."""
+    env = libpq_env()
+    os.environ.update(env)
+    return env
+
+
+def connect(autocommit: bool = False) -> psycopg.Connection:
+    env = use_database()
+    return psycopg.connect(
+        host=env["PGHOST"],
+        port=env["PGPORT"],
+        user=env["PGUSER"],
+        dbname=env["PGDATABASE"],
+        password=env.get("PGPASSWORD"),
+        autocommit=autocommit,
+        application_name="resi",
+    )
+
+
+def describe(env: dict[str, str]) -> str:
+    where = "embedded" if is_embedded() else "external"
+    return f"{where} PostgreSQL {env['PGUSER']}@{env['PGHOST']}:{env['PGPORT']}/{env['PGDATABASE']}"
