@@ -1,0 +1,36 @@
+"""The foundation: one way to reach the database, and a raw schema that migrates cleanly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from loader import database, schema
+
+
+def test_migrate_is_idempotent(scratch_db: dict) -> None:
+    with database.connect() as conn:
+        assert schema.migrate(conn) == len(schema.MIGRATIONS)
+        assert schema.migrate(conn) == len(schema.MIGRATIONS)
+        versions = conn.execute("select count(*) from raw.schema_migrations").fetchone()
+        assert versions == (len(schema.MIGRATIONS),)
+        columns = conn.execute(
+            """
+            select column_name from information_schema.columns
+            where table_schema = 'raw' and table_name = 'listing_rows'
+            order by ordinal_position
+            """
+        ).fetchall()
+    names = [name for (name,) in columns]
+    assert names == ["file_id", "row_index", *schema.LISTING_COLUMNS, "extra_columns"]
+
+
+def test_resi_db_env_points_at_the_database_in_use(scratch_db: dict) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "loader.cli", "db", "env"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"export PGDATABASE={scratch_db['PGDATABASE']}" in out
+    assert f"export PGHOST={scratch_db['PGHOST']}" in out
