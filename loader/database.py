@@ -60,5 +60,6 @@ def connect(autocommit: bool = False) -> psycopg.Connection:
 
 
 def describe(env: dict[str, str]) -> str:
-    where = "embedded" if is_embedded() else "external"
+    server = embedded.status()
+    where = "embedded" if server and server.socket_dir == env["PGHOST"] else "external"
     return f"{where} PostgreSQL {env['PGUSER']}@{env['PGHOST']}:{env['PGPORT']}/{env['PGDATABASE']}"
