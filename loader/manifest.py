@@ -1,0 +1,136 @@
+"""The manifest: raw.load_runs and raw.source_files. Every value is a query parameter.
+
+Exactly once per (source_uri, etag): a file is claimed by inserting its manifest row with
+`on conflict (source_uri, etag) do nothing returning file_id` in the same transaction
+that then COPYs its rows and fills in counts, hash and schema. A second loader inserting
+the same pair waits on the unique index until the first commits (then skips the file) or
+rolls back (then loads it itself). A crash leaves neither the manifest row nor any rows.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from loader.discovery import ObjectInfo
+from loader.paths import KeyClaims
+
+
+def start_run(conn: psycopg.Connection, source: str) -> int:
+    with conn.transaction():
+        row = conn.execute(
+            "insert into raw.load_runs (source) values (%s) returning load_run_id", [source]
+        ).fetchone()
+    return row[0]
+
+
+def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str) -> None:
+    with conn.transaction():
+        conn.execute(
+            """
+            update raw.load_runs
+               set finished_at = now(), objects_seen = %s, files_loaded = %s,
+                   files_rejected = %s, files_skipped = %s, rows_loaded = %s, status = %s
+             where load_run_id = %s
+            """,
+            [
+                counts["objects_seen"],
+                counts["files_loaded"],
+                counts["files_rejected"],
+                counts["files_skipped"],
+                counts["rows_loaded"],
+                status,
+                run_id,
+            ],
+        )
+
+
+def known_objects(conn: psycopg.Connection, source_uri: str) -> set[tuple[str, str]]:
+    """(source_uri, etag) of every object version already recorded under the source."""
+    with conn.transaction():
+        rows = conn.execute(
+            "select source_uri, etag from raw.source_files where starts_with(source_uri, %s)",
+            [source_uri],
+        ).fetchall()
+    return set(rows)
+
+
+_INSERT = """
+insert into raw.source_files (
+    source_uri, bucket, key, etag, size_bytes, last_modified,
+    hotkey, job_id, claimed_timestamp, claimed_record_count,
+    row_count, content_sha256, arrow_schema, status, reject_reason, load_run_id
+) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+on conflict (source_uri, etag) do nothing
+returning file_id
+"""
+
+
+def _params(
+    obj: ObjectInfo,
+    claims: KeyClaims | None,
+    run_id: int,
+    status: str,
+    reason: str | None,
+    sha256: str | None,
+    schema: dict | None,
+) -> list:
+    return [
+        obj.uri,
+        obj.bucket,
+        obj.key,
+        obj.etag,
+        obj.size,
+        obj.last_modified,
+        claims.hotkey if claims else None,
+        claims.job_id if claims else None,
+        claims.claimed_timestamp if claims else None,
+        claims.claimed_record_count if claims else None,
+        None,
+        sha256,
+        Jsonb(schema) if schema is not None else None,
+        status,
+        reason,
+        run_id,
+    ]
+
+
+def claim(
+    conn: psycopg.Connection,
+    obj: ObjectInfo,
+    claims: KeyClaims,
+    run_id: int,
+    sha256: str,
+    schema: dict,
+) -> int | None:
+    """Insert the manifest row of a file about to be loaded, in the caller's transaction;
+    None when another run already holds this (source_uri, etag)."""
+    row = conn.execute(_INSERT, _params(obj, claims, run_id, "loaded", None, sha256, schema))
+    found = row.fetchone()
+    return found[0] if found else None
+
+
+def complete(conn: psycopg.Connection, file_id: int, row_count: int) -> None:
+    conn.execute(
+        "update raw.source_files set row_count = %s, loaded_at = clock_timestamp()"
+        " where file_id = %s",
+        [row_count, file_id],
+    )
+
+
+def record_reject(
+    conn: psycopg.Connection,
+    obj: ObjectInfo,
+    claims: KeyClaims | None,
+    run_id: int,
+    reason: str,
+    sha256: str | None = None,
+    schema: dict | None = None,
+) -> bool:
+    """Record an object as rejected in its own transaction; False if it was already
+    recorded (e.g. by a concurrent loader)."""
+    with conn.transaction():
+        row = conn.execute(
+            _INSERT, _params(obj, claims, run_id, "rejected", reason, sha256, schema)
+        ).fetchone()
+    return row is not None

@@ -1,0 +1,117 @@
+"""Where an object lives and what its key claims.
+
+A miner's upload key, relative to the source prefix (or folder), has the layout
+
+    data/hotkey={hotkey}/job_id={job_id}/data_{YYYYMMDD}_{HHMMSS}_{count}.parquet
+
+and claims a miner hotkey, a job id, a timestamp (the miner's own clock, no zone) and a
+record count. `parse_key` returns those claims or raises `KeyRejected` with a reason a
+person can act on. Values are kept verbatim (a hotkey is any text without a `/`); they
+only ever reach SQL as query parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_KEY = re.compile(
+    r"data/hotkey=(?P<hotkey>[^/]*)/job_id=(?P<job_id>[^/]*)/(?P<name>[^/]*)", re.DOTALL
+)
+_NAME = re.compile(
+    r"data_(?P<date>[0-9]{8})_(?P<time>[0-9]{6})_(?P<count>[0-9]+)\.parquet", re.DOTALL
+)
+
+
+class KeyRejected(ValueError):
+    """The key does not follow the upload layout; the message says how."""
+
+
+@dataclass(frozen=True)
+class KeyClaims:
+    hotkey: str
+    job_id: str
+    claimed_timestamp: dt.datetime
+    claimed_record_count: int
+
+
+def parse_key(relative_key: str) -> KeyClaims:
+    """The claims of a key given relative to the source prefix (or folder)."""
+    layout = "data/hotkey={hotkey}/job_id={job_id}/data_{YYYYMMDD}_{HHMMSS}_{count}.parquet"
+    if relative_key.endswith("/"):
+        raise KeyRejected("a folder marker, not a file")
+    match = _KEY.fullmatch(relative_key)
+    if match is None:
+        if not relative_key.startswith("data/hotkey="):
+            raise KeyRejected(f"key is outside the upload layout {layout}")
+        if "/job_id=" not in relative_key:
+            raise KeyRejected(f"no job_id= folder under the hotkey folder (expected {layout})")
+        raise KeyRejected(f"unexpected folder depth (expected {layout})")
+    hotkey, job_id, name = match["hotkey"], match["job_id"], match["name"]
+    if not hotkey:
+        raise KeyRejected("empty hotkey in hotkey= folder")
+    if not job_id:
+        raise KeyRejected("empty job id in job_id= folder")
+    if not name.lower().endswith(".parquet"):
+        raise KeyRejected(f"file name {name!r} does not end in .parquet")
+    parts = _NAME.fullmatch(name)
+    if parts is None:
+        raise KeyRejected(
+            f"file name {name!r} does not match data_{{YYYYMMDD}}_{{HHMMSS}}_{{count}}.parquet"
+        )
+    try:
+        claimed = dt.datetime.strptime(parts["date"] + parts["time"], "%Y%m%d%H%M%S")
+    except ValueError:
+        raise KeyRejected(
+            f"impossible date or time {parts['date']}_{parts['time']} in file name {name!r}"
+        ) from None
+    count = int(parts["count"])
+    if count > 2**63 - 1:
+        raise KeyRejected(f"record count {parts['count']} in file name is out of range")
+    return KeyClaims(hotkey, job_id, claimed, count)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A parsed SOURCE argument: `s3://bucket[/prefix]` or a local folder."""
+
+    kind: str  # "s3" or "local"
+    bucket: str | None = None
+    prefix: str = ""  # S3 prefix, always empty or ending in "/"
+    folder: Path | None = None
+
+    @property
+    def uri(self) -> str:
+        """The source as recorded in raw.load_runs; every object URI starts with it."""
+        if self.kind == "s3":
+            return f"s3://{self.bucket}/{self.prefix}"
+        return self.folder.as_uri() + "/"
+
+    def object_uri(self, key: str) -> str:
+        """The URI of one object: s3://bucket/key, or file:///folder/relative-key.
+
+        Kept verbatim (no percent-encoding) so that a URI reads like the key it names."""
+        if self.kind == "s3":
+            return f"s3://{self.bucket}/{key}"
+        return self.uri + key
+
+    def relative(self, key: str) -> str:
+        """The key relative to the prefix, as `parse_key` wants it."""
+        return key[len(self.prefix) :] if self.kind == "s3" else key
+
+
+def parse_source(source: str) -> Source:
+    if source.startswith("s3://"):
+        rest = source[len("s3://") :]
+        bucket, _, prefix = rest.partition("/")
+        if not bucket:
+            raise ValueError(f"no bucket in {source!r}; expected s3://bucket[/prefix]")
+        prefix = prefix.strip("/")
+        return Source("s3", bucket=bucket, prefix=prefix + "/" if prefix else "")
+    if "://" in source:
+        raise ValueError(
+            f"unsupported source {source!r}; expected s3://bucket[/prefix] or a folder"
+        )
+    return Source("local", folder=Path(source).resolve())
