@@ -79,7 +79,7 @@ def _describe_s3_error(exc: Exception, source: Source) -> str:
         if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             return f"access to bucket {source.bucket!r} denied ({code}); check AWS credentials"
         return f"listing bucket {source.bucket!r} failed: {code or exc}"
-    return f"cannot reach the S3 endpoint for bucket {source.bucket!r}: {exc}"
+    return f"cannot reach the S3 endpoint for bucket {source.bucket!r} (after retries): {exc}"
 
 
 def _list_s3(source: Source, client) -> Iterator[ObjectInfo]:

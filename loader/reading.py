@@ -83,7 +83,9 @@ def open_parquet(path: str) -> pq.ParquetFile:
         raise UnreadableFile("empty object (0 bytes), not a Parquet file")
     with open(path, "rb") as fh:
         head = fh.read(4)
-    if size < 12 or head != b"PAR1":
+    if size < 12:
+        raise UnreadableFile(f"too short to be a Parquet file ({size} bytes)")
+    if head != b"PAR1":
         raise UnreadableFile(
             f"not a Parquet file: it does not start with the PAR1 magic bytes ({size} bytes)"
         )

@@ -74,3 +74,64 @@ def s3_endpoint() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+# --- loader fixtures -------------------------------------------------------------------
+
+
+def miner_frame(rows: int = 5, seed: int = 0):
+    """A DataFrame shaped like a miner's `_create_raw_dataframe()` output."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    zpids = rng.integers(10**7, 10**8, rows)
+    return pd.DataFrame(
+        {
+            "uri": [f"https://www.zillow.com/homedetails/{z}_zpid/" for z in zpids],
+            "datetime": pd.Timestamp("2025-01-02T03:04:05.123456")
+            + pd.to_timedelta(rng.integers(0, 10**6, rows), unit="s"),
+            "label": "zip:77494",
+            "zpid": zpids.astype(str),
+            "price": rng.integers(10**5, 10**6, rows).astype(float),
+            "address": [f"{i} Oak St, Katy, TX 77494" for i in range(rows)],
+            "bedrooms": rng.integers(1, 6, rows).astype(float),
+            "bathrooms": rng.integers(1, 4, rows) + 0.5,
+            "living_area": rng.integers(500, 5000, rows).astype(float),
+            "home_type": "SINGLE_FAMILY",
+            "home_status": "FOR_SALE",
+            "days_on_zillow": rng.integers(0, 300, rows),
+            "url": [f"https://www.zillow.com/homedetails/{z}_zpid/" for z in zpids],
+            "zip_code": "77494",
+            "city": "Katy",
+            "state": "TX",
+            "latitude": rng.uniform(29, 30, rows),
+            "longitude": rng.uniform(-96, -95, rows),
+        }
+    )
+
+
+def miner_key(
+    hotkey: str = "5HkA",
+    job_id: str = "zillow_zip_77494",
+    stamp: str = "20250102_030405",
+    count: int = 5,
+) -> str:
+    return f"data/hotkey={hotkey}/job_id={job_id}/data_{stamp}_{count}.parquet"
+
+
+@pytest.fixture
+def miner_files():
+    """(miner_frame, miner_key): helpers to write miner-style Parquet files."""
+    return miner_frame, miner_key
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> Iterator[tuple]:
+    """A fresh bucket on the moto endpoint: (boto3 client, bucket name)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    name = f"resi-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    yield client, name
