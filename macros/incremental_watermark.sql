@@ -1,0 +1,73 @@
+{#-
+    Incremental bookkeeping for the marts that are recomputed per listing.
+
+    int_listing_reports stamps every row it appends with `dbt_processed_at` (the dbt
+    invocation's start time). Each listing-level mart remembers, in
+    intermediate.incremental_watermarks, the newest stamp it has consumed; on an incremental
+    run it recomputes exactly the listings (zpids) reported in rows stamped after that.
+    The watermark is written by the mart's post-hook, inside the mart's own transaction, so a
+    failed build leaves it where it was and the next run catches up.
+
+    The marts' contracts stay exactly their documented columns: the bookkeeping lives beside
+    them, not in them. A full refresh of a mart recomputes everything and resets its mark;
+    a full refresh of int_listing_reports restamps every row, so the next incremental mart
+    build recomputes every listing (correct, just not cheap).
+-#}
+
+{% macro create_incremental_watermarks_table() %}
+    create schema if not exists {{ generate_schema_name('intermediate', none) }};
+    create table if not exists {{ generate_schema_name('intermediate', none) }}.incremental_watermarks (
+        model_name text primary key,
+        processed_through timestamptz,
+        updated_at timestamptz not null default now()
+    );
+{% endmacro %}
+
+{#- The zpids that reports newer than this model's watermark touch. -#}
+{% macro touched_zpids() %}
+    select distinct reports.zpid
+    from {{ ref('int_listing_reports') }} as reports
+    where reports.dbt_processed_at > (
+        select coalesce(max(watermarks.processed_through), '-infinity'::timestamptz)
+        from {{ generate_schema_name('intermediate', none) }}.incremental_watermarks as watermarks
+        where watermarks.model_name = '{{ this.schema }}.{{ this.identifier }}'
+    )
+{% endmacro %}
+
+{#- Post-hook: this model has now consumed every report in int_listing_reports. -#}
+{% macro record_incremental_watermark() %}
+    insert into {{ generate_schema_name('intermediate', none) }}.incremental_watermarks
+        (model_name, processed_through, updated_at)
+    select '{{ this.schema }}.{{ this.identifier }}', max(dbt_processed_at), now()
+    from {{ ref('int_listing_reports') }}
+    on conflict (model_name) do update
+    set processed_through = excluded.processed_through, updated_at = excluded.updated_at
+{% endmacro %}
+
+{#- Hours from a listing's last report to the network's newest report (2 decimals). -#}
+{% macro freshness_hours(latest_submission_at, last_updated_at) -%}
+    round((extract(epoch from ({{ latest_submission_at }} - {{ last_updated_at }})) / 3600)::numeric, 2)
+{%- endmacro %}
+
+{#- Post-hook of unified_listings: on an incremental run, every listing's freshness moves
+    with the network's newest report, touched by this run or not. -#}
+{% macro refresh_data_freshness() %}
+    {%- if is_incremental() %}
+        update {{ this }} as listings
+        set data_freshness_hours = refreshed.data_freshness_hours
+        from (
+            select
+                zpid,
+                {{ freshness_hours(
+                    '(select max(submitted_at) from ' ~ ref('int_listing_reports') ~ ')',
+                    'last_updated_at'
+                ) }} as data_freshness_hours
+            from {{ this }}
+        ) as refreshed
+        where
+            listings.zpid = refreshed.zpid
+            and listings.data_freshness_hours is distinct from refreshed.data_freshness_hours
+    {%- else %}
+        select 1
+    {%- endif %}
+{% endmacro %}

@@ -1,0 +1,67 @@
+{#-
+    Normalization helpers: one canonical text form per kind of value, so that the same
+    listing written by different miners (and different pandas dtypes) compares equal.
+-#}
+
+{#- Upper case, periods dropped, runs of whitespace collapsed, ", " between parts. -#}
+{% macro normalize_text(expr) -%}
+    nullif(
+        btrim(regexp_replace(regexp_replace(upper({{ expr }}), '\s+', ' ', 'g'), ' ?, ?', ', ', 'g'), ' ,'),
+        ''
+    )
+{%- endmacro %}
+
+{#- Upper-case letters only: the key that the enum seeds are looked up by
+    ('SingleFamily', 'single family', 'SINGLE_FAMILY' -> 'SINGLEFAMILY'). -#}
+{% macro enum_key(expr) -%}
+    nullif(regexp_replace(upper({{ expr }}), '[^A-Z]', '', 'g'), '')
+{%- endmacro %}
+
+{#- zpid as digits only: '20077123', '20077123.0', '2.0077123e7', ' 20077123 ',
+    '20077123_zpid' -> '20077123'. Positive whole numbers only, else NULL. -#}
+{% macro normalize_zpid(expr) -%}
+    (
+        {{ numeric_to_integer(
+            safe_cast_numeric("regexp_replace(" ~ expr ~ ", '_zpid\\s*$', '', 'i')"),
+            'bigint'
+        ) }}
+    )::text
+{%- endmacro %}
+
+{#- zpid validity on the normalized text (positive, at most 15 digits). -#}
+{% macro is_valid_zpid(zpid_expr) -%}
+    coalesce({{ zpid_expr }} ~ '^[1-9][0-9]{0,14}$', false)
+{%- endmacro %}
+
+{#- A 5-digit zip from a zip column as text: '77494', '77494-1234', 8701 -> '08701',
+    '8701.0' -> '08701'. Else NULL. -#}
+{% macro normalize_zip(expr) -%}
+    (case
+        when btrim({{ expr }}) ~ '^[0-9]{5}(-?[0-9]{4})?$' then left(btrim({{ expr }}), 5)
+        when {{ numeric_to_integer(safe_cast_numeric(expr)) }} between 0 and 99999
+            then lpad({{ numeric_to_integer(safe_cast_numeric(expr)) }}::text, 5, '0')
+    end)
+{%- endmacro %}
+
+{#- Numbers in their canonical text: no trailing zeros, no exponent ('2.50' -> '2.5'). -#}
+{% macro canonical_numeric_text(expr) -%}
+    trim_scale({{ expr }})::text
+{%- endmacro %}
+
+{#- Timestamps in their canonical text: UTC, ISO 8601, microseconds, 'Z'. -#}
+{% macro canonical_timestamp_text(expr) -%}
+    to_char({{ expr }} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+{%- endmacro %}
+
+{#- Canonical text of a typed listing value, by the field's type in listing_fields(). -#}
+{% macro canonical_text(expr, data_type) -%}
+    {%- if data_type == 'numeric' -%}
+        {{ canonical_numeric_text(expr) }}
+    {%- elif data_type == 'timestamptz' -%}
+        {{ canonical_timestamp_text(expr) }}
+    {%- elif data_type == 'text' -%}
+        {{ expr }}
+    {%- else -%}
+        ({{ expr }})::text
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,72 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        indexes=[
+            {'columns': ['attestation_id'], 'unique': true},
+            {'columns': ['zpid']},
+            {'columns': ['file_id']},
+            {'columns': ['dbt_processed_at']},
+        ],
+    )
+}}
+
+{#-
+    One row per report: a row of a loaded file whose zpid is valid, with what the layers
+    above need from its file (miner, job, server and claimed times). Rows without a usable
+    zpid stay in staging, flagged; they cannot be attributed to a listing.
+    Incremental by file: each run appends the reports of files not yet here.
+-#}
+
+with
+
+source_files as (
+    select * from {{ ref('stg_raw__source_files') }}
+),
+
+listing_rows as (
+    select * from {{ ref('stg_raw__listing_rows') }}
+),
+
+files_to_process as (
+    select source_files.*
+    from source_files
+    where
+        source_files.is_loaded
+        {% if is_incremental() -%}
+            and not exists (
+                select 1 from {{ this }} as processed
+                where processed.file_id = source_files.file_id
+            )
+        {%- endif %}
+),
+
+reports as (
+    select
+        -- deterministic across databases and reloads: the object version and the row
+        md5(
+            files_to_process.parquet_file_path
+            || '|' || files_to_process.etag
+            || '|' || listing_rows.row_index::text
+        )::uuid as attestation_id,
+        listing_rows.file_id,
+        listing_rows.row_index,
+        listing_rows.zpid,
+        files_to_process.miner_hotkey,
+        files_to_process.job_id,
+        files_to_process.submitted_at,
+        files_to_process.claimed_submitted_at,
+        files_to_process.parquet_file_path,
+        files_to_process.row_count as file_row_count,
+        listing_rows.data_hash,
+        listing_rows.is_valid,
+        {%- for field in listing_fields() %}
+            listing_rows.{{ field.name }},
+        {%- endfor %}
+        '{{ run_started_at }}'::timestamptz as dbt_processed_at
+    from listing_rows
+    inner join files_to_process on listing_rows.file_id = files_to_process.file_id
+    where listing_rows.is_zpid_valid
+)
+
+select * from reports

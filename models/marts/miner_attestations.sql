@@ -1,0 +1,110 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='zpid',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['attestation_id'], 'unique': true},
+            {'columns': ['zpid']},
+            {'columns': ['miner_hotkey']},
+        ],
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
+{#-
+    One row per report of a listing by a miner in a file: who said what, when, from which
+    file and job, with the hash, the duplicate and validation flags, and how much of the
+    report agrees with the consensus. Incremental: a run recomputes every attestation of
+    the listings its new reports touch (their consensus, hence validation_score, moved).
+-#}
+
+with
+{% if is_incremental() %}
+touched_listings as (
+    {{ touched_zpids() }}
+),
+{% endif %}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
+    {%- if is_incremental() %}
+        where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif %}
+),
+
+field_reports as (
+    select * from {{ ref('int_field_reports_unpivoted') }}
+    where
+        field_name in {{ scored_field_names_sql() }}
+        {%- if is_incremental() %}
+            and zpid in (select touched_listings.zpid from touched_listings)
+        {%- endif %}
+),
+
+consensus_values as (
+    select * from {{ ref('listing_consensus') }}
+    where
+        is_consensus
+        {%- if is_incremental() %}
+            and zpid in (select touched_listings.zpid from touched_listings)
+        {%- endif %}
+),
+
+miner_uids as (
+    select * from {{ ref('miner_uids') }}
+),
+
+-- the share of each report's scored fields that equal the listing's consensus value
+field_agreement as (
+    select
+        field_reports.attestation_id,
+        round(
+            avg(case when field_reports.field_value = consensus_values.field_value then 1 else 0 end),
+            6
+        ) as validation_score
+    from field_reports
+    inner join consensus_values
+        on
+            field_reports.zpid = consensus_values.zpid
+            and field_reports.field_name = consensus_values.field_name
+    group by field_reports.attestation_id
+),
+
+report_order as (
+    select
+        attestation_id,
+        -- the same miner reporting the same listing content again
+        row_number() over (
+            partition by miner_hotkey, data_hash
+            order by submitted_at, file_id, row_index
+        ) > 1 as is_duplicate,
+        -- the consensus a report is scored against is the one as of the listing's latest
+        -- report
+        max(submitted_at) over (partition by zpid) as validation_timestamp
+    from listing_reports
+),
+
+final as (
+    select
+        listing_reports.attestation_id,
+        listing_reports.miner_hotkey,
+        miner_uids.miner_uid,
+        listing_reports.zpid,
+        listing_reports.submitted_at as submission_timestamp,
+        listing_reports.claimed_submitted_at as claimed_submission_timestamp,
+        listing_reports.job_id,
+        listing_reports.parquet_file_path,
+        listing_reports.file_row_count::integer as record_count,
+        listing_reports.data_hash,
+        report_order.is_duplicate,
+        listing_reports.is_valid as is_validated,
+        report_order.validation_timestamp,
+        field_agreement.validation_score
+    from listing_reports
+    inner join report_order on listing_reports.attestation_id = report_order.attestation_id
+    left join field_agreement on listing_reports.attestation_id = field_agreement.attestation_id
+    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey
+)
+
+select * from final

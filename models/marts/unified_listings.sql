@@ -1,0 +1,103 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='zpid',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['zpid'], 'unique': true},
+            {'columns': ['zip_code']},
+            {'columns': ['price']},
+            {'columns': ['latitude', 'longitude']},
+            {'columns': ['last_updated_at']},
+            {'columns': ['home_status']},
+        ],
+        post_hook=[
+            "{{ refresh_data_freshness() }}",
+            "{{ record_incremental_watermark() }}",
+        ],
+    )
+}}
+
+{#-
+    One row per listing (zpid): each field at its consensus value, with the listing's
+    report statistics. Incremental: a run recomputes the listings its new reports touch;
+    data_freshness_hours, which moves for every listing when any new report arrives, is
+    brought up to date for the others by the post-hook refresh_data_freshness().
+-#}
+
+with
+{% if is_incremental() %}
+touched_listings as (
+    {{ touched_zpids() }}
+),
+{% endif %}
+consensus_values as (
+    select * from {{ ref('listing_consensus') }}
+    where
+        is_consensus
+        {%- if is_incremental() %}
+            and zpid in (select touched_listings.zpid from touched_listings)
+        {%- endif %}
+),
+
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
+    {%- if is_incremental() %}
+        where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif %}
+),
+
+network as (
+    -- the newest server time of any report: "now" for the data, so freshness does not
+    -- depend on when dbt ran
+    select max(submitted_at) as latest_submission_at
+    from {{ ref('int_listing_reports') }}
+),
+
+pivoted as (
+    select
+        zpid,
+        {%- for field in listing_fields() %}
+            max(field_value) filter (
+                where field_name = '{{ field.name }}'
+            )::{{ field.data_type }} as {{ field.name }},
+        {%- endfor %}
+        round(
+            avg(confidence_score) filter (where field_name in {{ scored_field_names_sql() }}),
+            6
+        ) as consensus_score
+    from consensus_values
+    group by zpid
+),
+
+report_stats as (
+    select
+        zpid,
+        min(submitted_at) as first_seen_at,
+        max(submitted_at) as last_updated_at,
+        count(*) as total_submissions,
+        count(distinct miner_hotkey) as unique_miners_count
+    from listing_reports
+    group by zpid
+),
+
+final as (
+    select
+        pivoted.zpid,
+        {%- for field in listing_fields() %}
+            pivoted.{{ field.name }},
+        {%- endfor %}
+        report_stats.first_seen_at,
+        report_stats.last_updated_at,
+        report_stats.total_submissions::integer as total_submissions,
+        report_stats.unique_miners_count::integer as unique_miners_count,
+        pivoted.consensus_score,
+        {{ freshness_hours('network.latest_submission_at', 'report_stats.last_updated_at') }}
+        as data_freshness_hours
+    from pivoted
+    inner join report_stats on pivoted.zpid = report_stats.zpid
+    cross join network
+)
+
+select * from final

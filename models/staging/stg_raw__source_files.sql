@@ -1,0 +1,37 @@
+{#- One row per object version in the manifest, renamed and typed for the layers above. -#}
+with
+
+source_files as (
+    select * from {{ source('raw', 'source_files') }}
+),
+
+renamed as (
+    select
+        file_id,
+        load_run_id,
+        source_uri as parquet_file_path,
+        bucket,
+        key as object_key,
+        etag,
+        size_bytes,
+        -- the storage server's time is the trustworthy submission time; a local folder
+        -- without one falls back to when the loader saw the file
+        coalesce(last_modified, loaded_at) as submitted_at,
+        last_modified as server_last_modified,
+        -- the file name's timestamp: the miner's local clock, no zone, a claim
+        claimed_timestamp as claimed_submitted_at,
+        hotkey as miner_hotkey,
+        job_id,
+        claimed_record_count,
+        row_count,
+        content_sha256,
+        arrow_schema,
+        status as file_status,
+        status = 'loaded' as is_loaded,
+        reject_reason,
+        loaded_at,
+        coalesce(row_count <> claimed_record_count, false) as is_record_count_mismatch
+    from source_files
+)
+
+select * from renamed
