@@ -33,6 +33,20 @@ log = logging.getLogger("resi.load")
 CONNECT_ATTEMPTS = int(os.environ.get("RESI_CONNECT_ATTEMPTS", "4"))
 
 
+def _use_a_frugal_allocator() -> None:
+    """jemalloc gives freed batches back to the OS; Arrow's default (mimalloc) keeps them,
+    which on a 1M-row file costs ~80 MB of peak RSS for nothing."""
+    import pyarrow as pa
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except (NotImplementedError, pa.ArrowException):
+        pass
+
+
 class Fatal(Exception):
     """The run cannot go on (database or source unreachable); the message is one line."""
 
@@ -336,6 +350,7 @@ def print_summary(summary: Summary, stream) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    _use_a_frugal_allocator()
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     log.setLevel(logging.INFO)
     try:

@@ -58,7 +58,7 @@ import pyarrow.parquet as pq
 
 from loader.schema import LISTING_COLUMNS
 
-BATCH_ROWS = int(os.environ.get("RESI_LOAD_BATCH_ROWS", "65536"))
+BATCH_ROWS = int(os.environ.get("RESI_LOAD_BATCH_ROWS", "32768"))
 
 
 class UnreadableFile(Exception):
@@ -173,9 +173,9 @@ def iter_text_batches(parquet: pq.ParquetFile, batch_rows: int = BATCH_ROWS) -> 
 def to_text(array: pa.Array) -> pa.Array:
     """The documented text form of every value of an Arrow array (nulls stay null)."""
     t = array.type
-    if pa.types.is_string(t):
-        return array
-    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return array  # the CSV writer takes both as they are
+    if pa.types.is_string_view(t):
         return pc.cast(array, pa.string())
     if pa.types.is_null(t):
         return pa.nulls(len(array), pa.string())
