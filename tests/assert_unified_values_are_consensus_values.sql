@@ -17,8 +17,8 @@ consensus_values as (
 unified_values as (
     select
         unified_listings.zpid,
-        fields.field_name,
-        fields.field_value
+        field_pairs.field_name,
+        field_pairs.field_value
     from unified_listings
     cross join lateral (
         values
@@ -28,8 +28,8 @@ unified_values as (
                 {{ canonical_text('unified_listings.' ~ field.name, field.data_type) }}
             ){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as fields (field_name, field_value)
-    where fields.field_value is not null
+    ) as field_pairs (field_name, field_value)
+    where field_pairs.field_value is not null
 )
 
 select

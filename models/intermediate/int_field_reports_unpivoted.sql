@@ -31,36 +31,37 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-        {% if is_incremental() -%}
-            and not exists (
-                select 1 from {{ this }} as processed
-                where processed.file_id = source_files.file_id
-            )
-        {%- endif %}
+    {% if is_incremental() -%}
+    and not exists (
+        select 1 from {{ this }} as processed
+        where processed.file_id = source_files.file_id
+    )
+    {%- endif %}
 ),
 
 unpivoted as (
     select
         listing_reports.attestation_id,
         listing_reports.zpid,
-        fields.field_name,
-        fields.field_value,
+        field_pairs.field_name,
+        field_pairs.field_value,
         listing_reports.miner_hotkey,
         listing_reports.submitted_at,
         listing_reports.file_id,
         listing_reports.row_index
     from listing_reports
     inner join files_to_process on listing_reports.file_id = files_to_process.file_id
-    cross join lateral (
-        values
-        {%- for field in listing_fields() %}
+    cross join
+        lateral (
+            values
+            {%- for field in listing_fields() %}
             (
                 '{{ field.name }}',
                 {{ canonical_text('listing_reports.' ~ field.name, field.data_type) }}
             ){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as fields (field_name, field_value)
-    where fields.field_value is not null
+            {%- endfor %}
+        ) as field_pairs (field_name, field_value)
+    where field_pairs.field_value is not null
 )
 
 select * from unpivoted

@@ -33,12 +33,12 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-        {% if is_incremental() -%}
-            and not exists (
-                select 1 from {{ this }} as processed
-                where processed.file_id = source_files.file_id
-            )
-        {%- endif %}
+    {% if is_incremental() -%}
+    and not exists (
+        select 1 from {{ this }} as processed
+        where processed.file_id = source_files.file_id
+    )
+    {%- endif %}
 ),
 
 reports as (
@@ -61,7 +61,7 @@ reports as (
         listing_rows.data_hash,
         listing_rows.is_valid,
         {%- for field in listing_fields() %}
-            listing_rows.{{ field.name }},
+        listing_rows.{{ field.name }},
         {%- endfor %}
         '{{ run_started_at }}'::timestamptz as dbt_processed_at
     from listing_rows

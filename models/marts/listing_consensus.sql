@@ -23,7 +23,7 @@ touched_listings as (
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
     {%- if is_incremental() %}
-        where zpid in (select touched_listings.zpid from touched_listings)
+    where zpid in (select touched_listings.zpid from touched_listings)
     {%- endif %}
 ),
 

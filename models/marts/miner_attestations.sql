@@ -9,7 +9,7 @@
             {'columns': ['zpid']},
             {'columns': ['miner_hotkey']},
         ],
-        post_hook="{{ record_incremental_watermark() }}",
+        post_hook=["{{ record_incremental_watermark() }}", "analyze {{ this }}"],
     )
 }}
 
@@ -29,7 +29,7 @@ touched_listings as (
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
     {%- if is_incremental() %}
-        where zpid in (select touched_listings.zpid from touched_listings)
+    where zpid in (select touched_listings.zpid from touched_listings)
     {%- endif %}
 ),
 
@@ -38,7 +38,7 @@ field_reports as (
     where
         field_name in {{ scored_field_names_sql() }}
         {%- if is_incremental() %}
-            and zpid in (select touched_listings.zpid from touched_listings)
+        and zpid in (select touched_listings.zpid from touched_listings)
         {%- endif %}
 ),
 
@@ -47,7 +47,7 @@ consensus_values as (
     where
         is_consensus
         {%- if is_incremental() %}
-            and zpid in (select touched_listings.zpid from touched_listings)
+        and zpid in (select touched_listings.zpid from touched_listings)
         {%- endif %}
 ),
 
@@ -60,7 +60,9 @@ field_agreement as (
     select
         field_reports.attestation_id,
         round(
-            avg(case when field_reports.field_value = consensus_values.field_value then 1 else 0 end),
+            avg(
+                case when field_reports.field_value = consensus_values.field_value then 1 else 0 end
+            ),
             6
         ) as validation_score
     from field_reports

@@ -15,6 +15,7 @@
         post_hook=[
             "{{ refresh_data_freshness() }}",
             "{{ record_incremental_watermark() }}",
+            "analyze {{ this }}",
         ],
     )
 }}
@@ -37,14 +38,14 @@ consensus_values as (
     where
         is_consensus
         {%- if is_incremental() %}
-            and zpid in (select touched_listings.zpid from touched_listings)
+        and zpid in (select touched_listings.zpid from touched_listings)
         {%- endif %}
 ),
 
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
     {%- if is_incremental() %}
-        where zpid in (select touched_listings.zpid from touched_listings)
+    where zpid in (select touched_listings.zpid from touched_listings)
     {%- endif %}
 ),
 
@@ -59,9 +60,9 @@ pivoted as (
     select
         zpid,
         {%- for field in listing_fields() %}
-            max(field_value) filter (
-                where field_name = '{{ field.name }}'
-            )::{{ field.data_type }} as {{ field.name }},
+        max(field_value) filter (
+            where field_name = '{{ field.name }}'
+        )::{{ field.data_type }} as {{ field.name }},
         {%- endfor %}
         round(
             avg(confidence_score) filter (where field_name in {{ scored_field_names_sql() }}),
@@ -86,7 +87,7 @@ final as (
     select
         pivoted.zpid,
         {%- for field in listing_fields() %}
-            pivoted.{{ field.name }},
+        pivoted.{{ field.name }},
         {%- endfor %}
         report_stats.first_seen_at,
         report_stats.last_updated_at,
@@ -94,7 +95,7 @@ final as (
         report_stats.unique_miners_count::integer as unique_miners_count,
         pivoted.consensus_score,
         {{ freshness_hours('network.latest_submission_at', 'report_stats.last_updated_at') }}
-        as data_freshness_hours
+            as data_freshness_hours
     from pivoted
     inner join report_stats on pivoted.zpid = report_stats.zpid
     cross join network

@@ -50,12 +50,12 @@ files_to_process as (
     from source_files
     where
         source_files.status = 'loaded'
-        {% if is_incremental() -%}
-            and not exists (
-                select 1 from {{ this }} as processed
-                where processed.file_id = source_files.file_id
-            )
-        {%- endif %}
+    {% if is_incremental() -%}
+    and not exists (
+        select 1 from {{ this }} as processed
+        where processed.file_id = source_files.file_id
+    )
+    {%- endif %}
 ),
 
 -- "no value" markers ('', 'NaN', 'None', ...) become NULL; everything else is trimmed
@@ -126,8 +126,8 @@ address_suffixes as (
             words.word_position,
             street_suffixes.abbreviation
         from unnest(
-            string_to_array(split_part(typed.address_upper, ', ', 1), ' ')
-        ) with ordinality as words (word, word_position)
+                string_to_array(split_part(typed.address_upper, ', ', 1), ' ')
+            ) with ordinality as words (word, word_position)
         inner join street_suffixes on rtrim(words.word, '.') = street_suffixes.suffix_word
         where words.word_position > 1
         order by words.word_position desc
@@ -141,11 +141,11 @@ addressed as (
         case
             when suffix_position is null then address_upper
             else array_to_string(
-                (string_to_array(street_part, ' '))[1:suffix_position - 1]
-                || suffix_abbreviation
-                || (string_to_array(street_part, ' '))[suffix_position + 1:],
-                ' '
-            ) || address_rest
+                    (string_to_array(street_part, ' '))[1:suffix_position - 1]
+                    || suffix_abbreviation
+                    || (string_to_array(street_part, ' '))[suffix_position + 1:],
+                    ' '
+                ) || address_rest
         end as address
     from address_suffixes
 ),
@@ -205,28 +205,28 @@ flagged as (
         -- text was there but no value came out of it
         normalized.zpid_text is not null and normalized.zpid is null as zpid_cast_failed,
         normalized.datetime_text is not null and normalized.datetime is null
-        as datetime_cast_failed,
+            as datetime_cast_failed,
         normalized.price_text is not null and normalized.price is null as price_cast_failed,
         normalized.bedrooms_text is not null and normalized.bedrooms is null
-        as bedrooms_cast_failed,
+            as bedrooms_cast_failed,
         normalized.bathrooms_text is not null and normalized.bathrooms is null
-        as bathrooms_cast_failed,
+            as bathrooms_cast_failed,
         normalized.living_area_text is not null and normalized.living_area is null
-        as living_area_cast_failed,
+            as living_area_cast_failed,
         normalized.days_on_zillow_text is not null and normalized.days_on_zillow is null
-        as days_on_zillow_cast_failed,
+            as days_on_zillow_cast_failed,
         normalized.latitude_text is not null and normalized.latitude is null
-        as latitude_cast_failed,
+            as latitude_cast_failed,
         normalized.longitude_text is not null and normalized.longitude is null
-        as longitude_cast_failed,
+            as longitude_cast_failed,
         normalized.zip_code_text is not null and normalized.zip_code_from_column is null
-        as zip_code_cast_failed,
+            as zip_code_cast_failed,
         normalized.state_text is not null and normalized.state_from_column is null
-        as state_cast_failed,
+            as state_cast_failed,
         normalized.home_type_text is not null and normalized.home_type is null
-        as home_type_unmapped,
+            as home_type_unmapped,
         normalized.home_status_text is not null and normalized.home_status is null
-        as home_status_unmapped
+            as home_status_unmapped
     from normalized
     left join state_zip_ranges
         on
@@ -242,9 +242,9 @@ validated as (
             price between {{ var('price_min_dollars') }} and {{ var('price_max_dollars') }}, true
         ) as is_price_valid,
         coalesce(bedrooms between {{ var('rooms_min') }} and {{ var('rooms_max') }}, true)
-        as is_bedrooms_valid,
+            as is_bedrooms_valid,
         coalesce(bathrooms between {{ var('rooms_min') }} and {{ var('rooms_max') }}, true)
-        as is_bathrooms_valid,
+            as is_bathrooms_valid,
         coalesce(living_area > 0, true) as is_living_area_valid,
         coalesce(latitude between -90 and 90, true) as is_latitude_valid,
         coalesce(longitude between -180 and 180, true) as is_longitude_valid,
@@ -289,8 +289,10 @@ final as (
         -- the canonical serialization of the listing (see the model's docs)
         encode(sha256(convert_to(jsonb_build_array(
             zpid
-            {%- for field in listing_fields() if field.hashed %},
+            {%- for field in listing_fields() if field.hashed %}
+            ,
             {{ canonical_text(field.name, field.data_type) }}
+            
             {%- endfor %}
         )::text, 'UTF8')), 'hex') as data_hash,
         zpid_cast_failed,

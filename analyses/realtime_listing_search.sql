@@ -1,0 +1,80 @@
+{#-
+    The "real-time query" of the seed design, in PostgreSQL: listings that match a search
+    (statuses, price range, zip codes, minimum consensus score), newest first, each with
+    its attestation summary and the miners that attest it.
+
+    Parameters are dbt vars (defaults in dbt_project.yml), e.g.
+        resi dbt compile -s realtime_listing_search \
+            --vars '{search_zip_codes: ["77494", "08701"], search_min_price: 200000}'
+    then run target/compiled/resi_unified/analyses/realtime_listing_search.sql.
+    An empty search_zip_codes means every zip code.
+
+    Fast on unified_listings' indexes (home_status, price, zip_code, last_updated_at) and
+    miner_attestations' index on zpid: the attestation summary is a lateral lookup per
+    listing returned, never an aggregate over all attestations.
+-#}
+
+with
+
+matching_listings as (
+    select *
+    from {{ ref('unified_listings') }}
+    where
+        home_status in (
+            {%- for status in var('search_home_statuses') -%}
+            '{{ status }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
+        and price between {{ var('search_min_price') }} and {{ var('search_max_price') }}
+        {%- if var('search_zip_codes') | length > 0 %}
+            and zip_code in (
+                {%- for zip_code in var('search_zip_codes') -%}
+                    '{{ zip_code }}'{{ ', ' if not loop.last }}
+                {%- endfor -%}
+            )
+        {%- endif %}
+        and consensus_score >= {{ var('search_min_consensus_score') }}
+    order by last_updated_at desc, zpid asc
+    limit {{ var('search_limit') }}
+)
+
+select
+    matching_listings.zpid,
+    matching_listings.address,
+    matching_listings.city,
+    matching_listings.state,
+    matching_listings.zip_code,
+    matching_listings.price,
+    matching_listings.bedrooms,
+    matching_listings.bathrooms,
+    matching_listings.living_area,
+    matching_listings.home_type,
+    matching_listings.home_status,
+    matching_listings.latitude,
+    matching_listings.longitude,
+    matching_listings.consensus_score,
+    matching_listings.unique_miners_count,
+    matching_listings.last_updated_at,
+    matching_listings.data_freshness_hours,
+    attestation_summary.attestation_count,
+    attestation_summary.validated_count,
+    attestation_summary.duplicate_count,
+    attestation_summary.mean_validation_score,
+    attestation_summary.first_attested_at,
+    attestation_summary.last_attested_at,
+    attestation_summary.attesting_miners
+from matching_listings
+cross join
+    lateral (
+        select
+            count(*) as attestation_count,
+            count(*) filter (where attestations.is_validated) as validated_count,
+            count(*) filter (where attestations.is_duplicate) as duplicate_count,
+            round(avg(attestations.validation_score), 3) as mean_validation_score,
+            min(attestations.submission_timestamp) as first_attested_at,
+            max(attestations.submission_timestamp) as last_attested_at,
+            array_agg(distinct attestations.miner_hotkey) as attesting_miners
+        from {{ ref('miner_attestations') }} as attestations
+        where attestations.zpid = matching_listings.zpid
+    ) as attestation_summary
+order by matching_listings.last_updated_at desc, matching_listings.zpid asc

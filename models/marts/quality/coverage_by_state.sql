@@ -1,0 +1,75 @@
+{#-
+    One row per state that has listings or target zip codes: listings, miners and
+    agreement per state, and how many of the zip codes asked for there are covered.
+-#}
+
+with
+
+listings as (
+    select * from {{ ref('unified_listings') }}
+),
+
+attestations as (
+    select * from {{ ref('miner_attestations') }}
+),
+
+coverage_by_zip as (
+    select * from {{ ref('coverage_by_zip') }}
+),
+
+state_listings as (
+    select
+        state,
+        count(*) as listings_count,
+        count(distinct zip_code) as zip_codes_count,
+        avg(consensus_score) as mean_consensus_score,
+        max(last_updated_at) as last_updated_at
+    from listings
+    where state is not null
+    group by state
+),
+
+state_miners as (
+    select
+        listings.state,
+        count(distinct attestations.miner_hotkey) as miners_count
+    from attestations
+    inner join listings on attestations.zpid = listings.zpid
+    where listings.state is not null
+    group by listings.state
+),
+
+state_targets as (
+    select
+        state,
+        count(*) filter (where is_target_zip or is_requested_by_job) as target_zip_codes_count,
+        count(*) filter (
+            where (is_target_zip or is_requested_by_job) and listings_count > 0
+        ) as target_zip_codes_covered
+    from coverage_by_zip
+    where state is not null
+    group by state
+),
+
+final as (
+    select
+        coalesce(state_listings.state, state_targets.state) as state,
+        coalesce(state_listings.listings_count, 0)::integer as listings_count,
+        coalesce(state_miners.miners_count, 0)::integer as miners_count,
+        coalesce(state_listings.zip_codes_count, 0)::integer as zip_codes_count,
+        round(state_listings.mean_consensus_score, 6) as mean_consensus_score,
+        state_listings.last_updated_at,
+        coalesce(state_targets.target_zip_codes_count, 0)::integer as target_zip_codes_count,
+        coalesce(state_targets.target_zip_codes_covered, 0)::integer
+        as target_zip_codes_covered,
+        round(
+            state_targets.target_zip_codes_covered::numeric
+            / nullif(state_targets.target_zip_codes_count, 0),
+            6
+        ) as target_coverage_ratio
+    from state_listings
+    full outer join state_targets on state_listings.state = state_targets.state
+    left join state_miners on state_listings.state = state_miners.state
+)
+
+select * from final
