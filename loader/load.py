@@ -69,12 +69,26 @@ class Summary:
 
     def as_dict(self) -> dict:
         out = dict(self.__dict__)
+        out["peak_rss_mb"] = peak_rss_mb()
         out["rows_per_second"] = round(self.rows_loaded / self.seconds) if self.seconds else 0
         out["mb_per_second"] = (
             round(self.bytes_loaded / 1e6 / self.seconds, 2) if self.seconds else 0.0
         )
         out["seconds"] = round(self.seconds, 3)
         return out
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory since it started (VmHWM, which unlike
+    ru_maxrss does not count what the parent held before exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 class Progress:
