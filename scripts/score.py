@@ -47,9 +47,7 @@ def score(out_dir: Path, show: int = 5) -> tuple[float, dict[str, float], int, i
     examples: list[str] = []
     for listing in truth:
         found = unified.get(listing["zpid"])
-        wrong = [
-            f for f in fields if found is None or not _same(f, listing[f], found.get(f))
-        ]
+        wrong = [f for f in fields if found is None or not _same(f, listing[f], found.get(f))]
         for f in fields:
             right[f] += f not in wrong
         fully_right += not wrong
