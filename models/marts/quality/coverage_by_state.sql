@@ -61,7 +61,7 @@ final as (
         state_listings.last_updated_at,
         coalesce(state_targets.target_zip_codes_count, 0)::integer as target_zip_codes_count,
         coalesce(state_targets.target_zip_codes_covered, 0)::integer
-        as target_zip_codes_covered,
+            as target_zip_codes_covered,
         round(
             state_targets.target_zip_codes_covered::numeric
             / nullif(state_targets.target_zip_codes_count, 0),

@@ -60,7 +60,7 @@ files as (
         count(*) filter (where source_files.is_loaded) as files_loaded,
         count(*) filter (where not source_files.is_loaded) as files_rejected,
         coalesce(sum(source_files.row_count) filter (where source_files.is_loaded), 0)
-        as rows_loaded,
+            as rows_loaded,
         count(*) filter (where file_copies.is_duplicate_file) as duplicate_files,
         count(*) filter (
             where
@@ -81,9 +81,9 @@ files as (
             - (source_files.submitted_at at time zone 'UTC')
         ) / 3600)) as max_abs_clock_skew_hours,
         min(source_files.submitted_at) filter (where source_files.is_loaded)
-        as first_submission_at,
+            as first_submission_at,
         max(source_files.submitted_at) filter (where source_files.is_loaded)
-        as last_submission_at
+            as last_submission_at
     from source_files
     left join file_copies on source_files.file_id = file_copies.file_id
     where source_files.miner_hotkey is not null
@@ -154,15 +154,15 @@ final as (
         ) as invalid_row_share,
         coalesce(reports.duplicate_reports, 0)::bigint as duplicate_reports,
         round(reports.duplicate_reports::numeric / nullif(reports.reports_count, 0), 6)
-        as duplicate_report_share,
+            as duplicate_report_share,
         files.duplicate_files::integer as duplicate_files,
         files.copied_files::integer as copied_files,
         round(files.duplicate_files::numeric / nullif(files.files_loaded, 0), 6)
-        as duplicate_file_share,
+            as duplicate_file_share,
         coalesce(agreement.field_votes, 0)::bigint as field_votes,
         coalesce(agreement.agreeing_votes, 0)::bigint as agreeing_votes,
         round(agreement.agreeing_votes::numeric / nullif(agreement.field_votes, 0), 6)
-        as agreement_ratio,
+            as agreement_ratio,
         round(reports.mean_validation_score, 6) as mean_validation_score,
         files.count_mismatch_files::integer as count_mismatch_files,
         round(files.median_clock_skew_hours::numeric, 3) as median_clock_skew_hours,
@@ -170,7 +170,7 @@ final as (
         files.first_submission_at,
         files.last_submission_at,
         {{ freshness_hours('network.latest_submission_at', 'files.last_submission_at') }}
-        as hours_since_last_submission
+            as hours_since_last_submission
     from files
     cross join network
     left join reports on files.miner_hotkey = reports.miner_hotkey
