@@ -81,6 +81,12 @@ def _dbt(args: argparse.Namespace) -> int:
     return run_dbt(args.dbt_args)
 
 
+def _alerts(args: argparse.Namespace) -> int:
+    from loader import alerts
+
+    return alerts.main(args)
+
+
 def _summary(args: argparse.Namespace) -> int:
     from loader import summary
 
@@ -116,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     dbt = sub.add_parser("dbt", help="run dbt against the database in use")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=_dbt)
+
+    alerts = sub.add_parser("alerts", help="print the open quality alerts (marts.quality_alerts)")
+    alerts.add_argument("--json", action="store_true", help="print the alerts as JSON")
+    alerts.add_argument(
+        "--fail-on",
+        choices=["error", "warn"],
+        help="exit 1 when an alert at this level (or above) is open, for schedulers",
+    )
+    alerts.set_defaults(func=_alerts)
 
     summ = sub.add_parser("summary", help="print what the pipeline holds")
     summ.set_defaults(func=_summary)

@@ -59,6 +59,37 @@ def _mart_lines(conn: psycopg.Connection) -> list[str]:
     return lines
 
 
+def _insight_lines(conn: psycopg.Connection) -> list[str]:
+    """Top and worst miners by agreement, and the open alerts by severity (issue 6 marts)."""
+    lines: list[str] = []
+    if _relation_exists(conn, "marts.miner_performance"):
+        ranked = """
+            select miner_hotkey, agreement_ratio, field_votes, files_loaded
+            from marts.miner_performance
+            where agreement_ratio is not null and field_votes > 0
+            order by agreement_ratio {direction}, field_votes desc, miner_hotkey
+            limit 3
+        """
+        for title, direction in (("top miners", "desc"), ("worst miners", "asc")):
+            rows = conn.execute(ranked.format(direction=direction)).fetchall()
+            lines.append(f"{title} (agreement with consensus)")
+            lines += [
+                f"  {hotkey[:16]:<16}  {float(ratio):>7.2%}  {votes:>9,} votes  {files:>5,} files"
+                for hotkey, ratio, votes, files in rows
+            ]
+    if _relation_exists(conn, "marts.quality_alerts"):
+        counts = dict(
+            conn.execute(
+                "select severity, count(*) from marts.quality_alerts group by severity"
+            ).fetchall()
+        )
+        lines.append(
+            f"open alerts       {sum(counts.values()):>10,}  "
+            f"({counts.get('error', 0)} error, {counts.get('warn', 0)} warn: `resi alerts`)"
+        )
+    return lines
+
+
 def main(args: argparse.Namespace) -> int:
     env = database.use_database()
     print(f"\nresi-unified on {database.describe(env)}\n")
@@ -69,6 +100,7 @@ def main(args: argparse.Namespace) -> int:
         lines = _raw_lines(conn)
         if _relation_exists(conn, "marts.unified_listings"):
             lines += _mart_lines(conn)
+            lines += _insight_lines(conn)
         else:
             lines.append("marts not built yet: run `resi dbt build`")
     print("\n".join(lines))
