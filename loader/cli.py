@@ -114,9 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
     load.add_argument("--strict", action="store_true", help="exit non-zero when a file is rejected")
     load.add_argument("--json", action="store_true", help="print the summary as JSON")
-    load.add_argument(
-        "--workers", type=int, default=1, help="files loaded in parallel (default 1)"
-    )
+    load.add_argument("--workers", type=int, default=1, help="files loaded in parallel (default 1)")
     load.set_defaults(func=_load)
 
     dbt = sub.add_parser("dbt", help="run dbt against the database in use")
