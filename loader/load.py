@@ -29,6 +29,7 @@ from loader import copying, database, discovery, manifest, reading, schema
 from loader.paths import KeyRejected, Source, parse_key, parse_source
 
 log = logging.getLogger("resi.load")
+LOG_INTERVAL = 5.0  # seconds between progress lines when stderr is not a terminal
 
 CONNECT_ATTEMPTS = int(os.environ.get("RESI_CONNECT_ATTEMPTS", "4"))
 
@@ -119,7 +120,7 @@ class Progress:
             elif outcome == "rejected":
                 log.warning("rejected %s: %s", obj.key, detail)
             else:
-                log.info("%s %s: %s", outcome, obj.key, detail)
+                self._log_line()
 
     def reset_partial(self) -> None:
         with self.lock:
@@ -129,6 +130,17 @@ class Progress:
     def _clear(self) -> None:
         sys.stderr.write("\r\x1b[2K")
 
+    def _status(self, now: float) -> str:
+        s = self.summary
+        elapsed = max(now - self.started, 1e-6)
+        rows = s.rows_loaded + self.partial_rows
+        mb = (s.bytes_loaded + self.partial_bytes) / 1e6
+        return (
+            f"files {s.files_loaded} loaded, {s.files_rejected} rejected, "
+            f"{s.files_skipped} skipped of {s.objects_seen} seen | rows {rows:,} "
+            f"({rows / elapsed:,.0f}/s) | {mb / elapsed:.1f} MB/s"
+        )
+
     def _draw(self, force: bool = False) -> None:
         if not self.tty:
             return
@@ -136,16 +148,15 @@ class Progress:
         if not force and now - self.last_draw < 0.2:
             return
         self.last_draw = now
-        s = self.summary
-        elapsed = max(now - self.started, 1e-6)
-        rows = s.rows_loaded + self.partial_rows
-        mb = (s.bytes_loaded + self.partial_bytes) / 1e6
-        sys.stderr.write(
-            f"\r\x1b[2Kfiles {s.files_loaded} loaded, {s.files_rejected} rejected, "
-            f"{s.files_skipped} skipped of {s.objects_seen} seen | rows {rows:,} "
-            f"({rows / elapsed:,.0f}/s) | {mb / elapsed:.1f} MB/s"
-        )
+        sys.stderr.write(f"\r\x1b[2K{self._status(now)}")
         sys.stderr.flush()
+
+    def _log_line(self) -> None:
+        """Off a terminal: one progress line every LOG_INTERVAL seconds, not one per file."""
+        now = time.monotonic()
+        if now - self.last_draw >= LOG_INTERVAL:
+            self.last_draw = now
+            log.info("%s", self._status(now))
 
     def close(self) -> None:
         if self.tty:
