@@ -36,8 +36,10 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 
+# The docs site as one self-contained file (every model, column, rule, and the lineage).
 docs: setup
 	$(RESI) dbt docs generate --static
+	@echo "docs site: $(CURDIR)/target/static_index.html"
 
 bench-load: setup
 	$(BIN)/python scripts/bench_load.py
