@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[
@@ -109,45 +110,53 @@ typed as materialized (
     from cleaned
 ),
 
--- the street suffix to abbreviate: the last word of the street part (before the first
--- comma), after the house number, that the street_suffixes seed knows ('STREET', 'ST.')
-address_suffixes as (
-    select
-        typed.*,
-        split_part(typed.address_upper, ', ', 1) as street_part,
-        substr(
-            typed.address_upper, length(split_part(typed.address_upper, ', ', 1)) + 1
-        ) as address_rest,
-        suffix.word_position as suffix_position,
-        suffix.abbreviation as suffix_abbreviation
+-- each distinct street part (before the first comma) once: "123 OAK STREET"
+street_parts as (
+    select distinct split_part(address_upper, ', ', 1) as street_part
     from typed
-    left join lateral (
-        select
-            words.word_position,
-            street_suffixes.abbreviation
-        from unnest(
-                string_to_array(split_part(typed.address_upper, ', ', 1), ' ')
-            ) with ordinality as words (word, word_position)
-        inner join street_suffixes on rtrim(words.word, '.') = street_suffixes.suffix_word
-        where words.word_position > 1
-        order by words.word_position desc
-        limit 1
-    ) as suffix on true
+    where address_upper is not null
+),
+
+-- the suffix to abbreviate: the last word after the house number that the street_suffixes
+-- seed knows ('STREET', 'ST.'), so "1 COURT STREET APT 4" becomes "1 COURT ST APT 4"
+street_suffix_words as (
+    select distinct on (street_parts.street_part)
+        street_parts.street_part,
+        words.word_position as suffix_position,
+        street_suffixes.abbreviation
+    from street_parts
+    cross join lateral
+        unnest(string_to_array(street_parts.street_part, ' '))
+        with ordinality as words (word, word_position)
+    inner join street_suffixes on rtrim(words.word, '.') = street_suffixes.suffix_word
+    where words.word_position > 1
+    order by street_parts.street_part asc, words.word_position desc
+),
+
+abbreviated_streets as (
+    select
+        street_part,
+        array_to_string(
+            (string_to_array(street_part, ' '))[1:suffix_position - 1]
+            || abbreviation
+            || (string_to_array(street_part, ' '))[suffix_position + 1:],
+            ' '
+        ) as abbreviated_street
+    from street_suffix_words
 ),
 
 addressed as (
     select
-        *,
-        case
-            when suffix_position is null then address_upper
-            else array_to_string(
-                    (string_to_array(street_part, ' '))[1:suffix_position - 1]
-                    || suffix_abbreviation
-                    || (string_to_array(street_part, ' '))[suffix_position + 1:],
-                    ' '
-                ) || address_rest
-        end as address
-    from address_suffixes
+        typed.*,
+        coalesce(
+            abbreviated_streets.abbreviated_street, split_part(typed.address_upper, ', ', 1)
+        )
+        || substr(
+            typed.address_upper, length(split_part(typed.address_upper, ', ', 1)) + 1
+        ) as address
+    from typed
+    left join abbreviated_streets
+        on split_part(typed.address_upper, ', ', 1) = abbreviated_streets.street_part
 ),
 
 -- ", City, ST 12345" at the end of the address: where city, state and zip come from
