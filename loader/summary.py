@@ -33,14 +33,10 @@ def _raw_lines(conn: psycopg.Connection) -> list[str]:
     loaded, rejected, rows = files if files else (0, 0, 0)
     lines = [f"files loaded      {loaded:>10,}", f"files rejected    {rejected:>10,}"]
     lines.append(f"rows in raw       {rows:>10,}")
-    reasons = conn.execute(
-        """
-        select split_part(reject_reason, ':', 1) as reason, count(*)
-        from raw.source_files where status = 'rejected'
-        group by 1 order by 2 desc, 1 limit 5
-        """
-    ).fetchall()
-    lines += [f"  rejected: {count} x {reason}" for reason, count in reasons]
+    if rejected:
+        lines.append(
+            "  why: select key, reject_reason from raw.source_files where status = 'rejected';"
+        )
     return lines
 
 
