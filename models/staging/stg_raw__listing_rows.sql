@@ -125,7 +125,8 @@ street_suffix_words as (
         words.word_position as suffix_position,
         street_suffixes.abbreviation
     from street_parts
-    cross join lateral
+    cross join
+        lateral
         unnest(string_to_array(street_parts.street_part, ' '))
         with ordinality as words (word, word_position)
     inner join street_suffixes on rtrim(words.word, '.') = street_suffixes.suffix_word
