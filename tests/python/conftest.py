@@ -8,11 +8,10 @@ import socket
 import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
+from helpers import new_database
 
-from loader import database, schema
+from loader import database
 
 
 @pytest.fixture(scope="session")
@@ -21,36 +20,14 @@ def server_env() -> dict[str, str]:
     return database.libpq_env()
 
 
-def _admin_connect(env: dict[str, str]) -> psycopg.Connection:
-    return psycopg.connect(
-        host=env["PGHOST"],
-        port=env["PGPORT"],
-        user=env["PGUSER"],
-        password=env.get("PGPASSWORD"),
-        dbname=env["PGDATABASE"],
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def scratch_db(server_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
     """A new, empty database with the raw schema migrated; PG* point at it for the test
     (and for any child process it starts). Dropped afterwards."""
-    name = f"resi_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connect(server_env) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    env = {**server_env, "PGDATABASE": name}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with database.connect() as conn:
-        schema.migrate(conn)
-    try:
+    with new_database(server_env) as env:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
         yield env
-    finally:
-        with _admin_connect(server_env) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
 
 
 def _free_port() -> int:

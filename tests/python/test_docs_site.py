@@ -5,22 +5,14 @@ raw sources. Saves the lineage graph to docs/lineage.png (shown in the README)."
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
-
-from loader import schema
+from helpers import dbt_paths, new_database, resi
 
 ROOT = Path(__file__).resolve().parents[2]
-RESI = Path(sys.executable).with_name("resi")
 CHROMIUM = Path("/usr/bin/chromium")
 MODEL = "model.resi_unified.unified_listings"
 RAW_SOURCES = {"source.resi_unified.raw.listing_rows", "source.resi_unified.raw.source_files"}
@@ -36,29 +28,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _admin(env: dict[str, str]) -> psycopg.Connection:
-    return psycopg.connect(
-        host=env["PGHOST"],
-        port=env["PGPORT"],
-        user=env["PGUSER"],
-        password=env.get("PGPASSWORD"),
-        dbname=env["PGDATABASE"],
-        autocommit=True,
-    )
-
-
-def _resi(env: dict[str, str], *args: str) -> None:
-    proc = subprocess.run(
-        [str(RESI), *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"resi {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
-
-
 @pytest.fixture(scope="module")
 def static_site(server_env, tmp_path_factory) -> Iterator[Path]:
     """A small simulated network loaded and built in its own database, and its static docs
@@ -67,26 +36,15 @@ def static_site(server_env, tmp_path_factory) -> Iterator[Path]:
 
     work = tmp_path_factory.mktemp("docs_site")
     simulate.write_network(work / "net", seed=7, listings=100, miners=3, bad=False)
-    name = f"resi_test_{uuid.uuid4().hex[:12]}"
-    with _admin(server_env) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    env = {**server_env, "PGDATABASE": name}
-    paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    try:
-        with _admin(env) as conn:
-            schema.migrate(conn)
-        _resi(env, "load", str(work / "net" / "bucket"))
-        _resi(env, "dbt", "seed", "--quiet", *paths)
-        _resi(env, "dbt", "run", "--quiet", *paths)
-        _resi(env, "dbt", "docs", "generate", "--static", "--quiet", *paths)
+    paths = dbt_paths(work)
+    with new_database(server_env) as env:
+        resi(env, "load", str(work / "net" / "bucket"))
+        resi(env, "dbt", "seed", "--quiet", *paths)
+        resi(env, "dbt", "run", "--quiet", *paths)
+        resi(env, "dbt", "docs", "generate", "--static", "--quiet", *paths)
         site = work / "target" / "static_index.html"
         assert site.exists()
         yield site
-    finally:
-        with _admin(server_env) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
 
 
 @pytest.fixture(scope="module")
