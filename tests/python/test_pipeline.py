@@ -5,6 +5,7 @@ gives exactly the marts a full refresh gives."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,10 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
     copy_files(every_file[cut:], sim / "bucket", bucket)
     resi("load", str(bucket))
     build = resi("dbt", "build", "--exclude", "resource_type:seed")
-    assert "WARN=0" in build.stdout and "ERROR=0" in build.stdout
+    assert "ERROR=0" in build.stdout
+    # warnings only from the alert tests (warn-level by design, they fire on a --bad network)
+    warned = re.findall(r" WARN \d+ (\S+)", build.stdout)
+    assert all(name.startswith("alert_") for name in warned), warned
     assert "deprecat" not in build.stdout.lower()
 
     score = subprocess.run(
