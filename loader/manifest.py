@@ -15,13 +15,44 @@ from psycopg.types.json import Jsonb
 from loader.discovery import ObjectInfo
 from loader.paths import KeyClaims
 
+# Advisory-lock class of load runs: a running loader holds (RUN_LOCK, load_run_id) for
+# its whole session, so a 'running' row whose lock is free belongs to a dead loader.
+RUN_LOCK = 0x72657369
+
 
 def start_run(conn: psycopg.Connection, source: str) -> int:
+    close_orphaned_runs(conn)
     with conn.transaction():
         row = conn.execute(
             "insert into raw.load_runs (source) values (%s) returning load_run_id", [source]
         ).fetchone()
+        conn.execute("select pg_advisory_lock(%s, %s::integer)", [RUN_LOCK, row[0]])
     return row[0]
+
+
+def close_orphaned_runs(conn: psycopg.Connection) -> list[int]:
+    """Mark 'failed' the runs left 'running' by a loader that died (kill -9, lost host):
+    their files are whole or absent already; only the run's own row needs closing."""
+    closed = []
+    with conn.transaction():
+        running = conn.execute(
+            "select load_run_id from raw.load_runs where status = 'running'"
+        ).fetchall()
+    for (run_id,) in running:
+        with conn.transaction():
+            owner_gone = conn.execute(
+                "select pg_try_advisory_lock(%s, %s::integer)", [RUN_LOCK, run_id]
+            ).fetchone()[0]
+            if not owner_gone:
+                continue
+            conn.execute(
+                "update raw.load_runs set status = 'failed', finished_at = now()"
+                " where load_run_id = %s and status = 'running'",
+                [run_id],
+            )
+            conn.execute("select pg_advisory_unlock(%s, %s::integer)", [RUN_LOCK, run_id])
+            closed.append(run_id)
+    return closed
 
 
 def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str) -> None:

@@ -111,6 +111,9 @@ def test_sigkill_mid_file_leaves_whole_files_and_a_rerun_finishes(
     summary = json.loads(out)
     assert summary["files_loaded"] == 2 - files
     assert _consistent() == (2, 10 + BIG_ROWS)
+    with database.connect() as conn:
+        runs = conn.execute("select status from raw.load_runs order by load_run_id").fetchall()
+    assert runs == [("failed",), ("succeeded",)]  # the killed run is closed, not 'running'
 
 
 def test_two_loaders_at_once_load_each_file_exactly_once(
