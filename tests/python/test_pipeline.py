@@ -19,6 +19,8 @@ MARTS = {
     "marts.unified_listings": "zpid",
     "marts.listing_consensus": "zpid, field_name, field_value",
     "marts.miner_attestations": "attestation_id",
+    "intermediate.int_miner_listing_agreement": "zpid, miner_hotkey",
+    "marts.miner_performance": "miner_hotkey",
 }
 
 
@@ -96,7 +98,7 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
         incremental = snapshot(conn)
         # the incremental run really was incremental: marts recomputed only touched listings
         marks = conn.execute("select count(*) from intermediate.incremental_watermarks").fetchone()
-        assert marks is not None and marks[0] == 3
+        assert marks is not None and marks[0] == 4
     resi("dbt", "run", "--full-refresh", "--exclude", "resource_type:seed")
     with psycopg.connect(autocommit=True) as conn:
         full = snapshot(conn)

@@ -18,14 +18,8 @@ attestations as (
     select * from {{ ref('miner_attestations') }}
 ),
 
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
-    where field_name in {{ scored_field_names_sql() }}
-),
-
-consensus_values as (
-    select * from {{ ref('listing_consensus') }}
-    where is_consensus
+listing_agreement as (
+    select * from {{ ref('int_miner_listing_agreement') }}
 ),
 
 miner_uids as (
@@ -109,35 +103,15 @@ reports as (
     group by miner_hotkey
 ),
 
--- each miner's current vote per listing and field: its latest report, as in the
--- consensus rule
-current_votes as (
-    select
-        miner_hotkey,
-        zpid,
-        field_name,
-        field_value,
-        row_number() over (
-            partition by miner_hotkey, zpid, field_name
-            order by submitted_at desc, file_id desc, row_index desc
-        ) as miner_recency_rank
-    from field_reports
-),
-
+-- its current votes (its latest report of each scored field of each listing) and how
+-- many of them are the consensus value, summed over the listings
 agreement as (
     select
-        current_votes.miner_hotkey,
-        count(*) as field_votes,
-        count(*) filter (
-            where current_votes.field_value = consensus_values.field_value
-        ) as agreeing_votes
-    from current_votes
-    inner join consensus_values
-        on
-            current_votes.zpid = consensus_values.zpid
-            and current_votes.field_name = consensus_values.field_name
-    where current_votes.miner_recency_rank = 1
-    group by current_votes.miner_hotkey
+        miner_hotkey,
+        sum(field_votes)::bigint as field_votes,
+        sum(agreeing_votes)::bigint as agreeing_votes
+    from listing_agreement
+    group by miner_hotkey
 ),
 
 final as (
