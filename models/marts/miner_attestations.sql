@@ -36,42 +36,52 @@ listing_reports as (
 
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
-    where
-        field_name in {{ scored_field_names_sql() }}
-        {%- if is_incremental() %}
-        and zpid in (select touched_listings.zpid from touched_listings)
-        {%- endif %}
+    {%- if is_incremental() %}
+    where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif %}
 ),
 
-consensus_values as (
+listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    where
-        is_consensus
-        {%- if is_incremental() %}
-        and zpid in (select touched_listings.zpid from touched_listings)
-        {%- endif %}
+    {%- if is_incremental() %}
+    where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif %}
 ),
 
 miner_uids as (
     select * from {{ ref('miner_uids') }}
 ),
 
+consensus_values as (
+    select * from listing_consensus
+    where is_consensus
+),
+
+scored_field_reports as (
+    select * from field_reports
+    where field_name in {{ scored_field_names_sql() }}
+),
+
 -- the share of each report's scored fields that equal the listing's consensus value
 field_agreement as (
     select
-        field_reports.attestation_id,
+        scored_field_reports.attestation_id,
         round(
             avg(
-                case when field_reports.field_value = consensus_values.field_value then 1 else 0 end
+                case
+                    when scored_field_reports.field_value = consensus_values.field_value
+                        then 1
+                    else 0
+                end
             ),
             6
         ) as validation_score
-    from field_reports
+    from scored_field_reports
     inner join consensus_values
         on
-            field_reports.zpid = consensus_values.zpid
-            and field_reports.field_name = consensus_values.field_name
-    group by field_reports.attestation_id
+            scored_field_reports.zpid = consensus_values.zpid
+            and scored_field_reports.field_name = consensus_values.field_name
+    group by scored_field_reports.attestation_id
 ),
 
 report_order as (

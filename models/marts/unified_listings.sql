@@ -33,13 +33,11 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
-consensus_values as (
+listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    where
-        is_consensus
-        {%- if is_incremental() %}
-        and zpid in (select touched_listings.zpid from touched_listings)
-        {%- endif %}
+    {%- if is_incremental() %}
+    where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif %}
 ),
 
 listing_reports as (
@@ -54,6 +52,11 @@ network as (
     -- depend on when dbt ran
     select max(submitted_at) as latest_submission_at
     from {{ ref('int_listing_reports') }}
+),
+
+consensus_values as (
+    select * from listing_consensus
+    where is_consensus
 ),
 
 pivoted as (
