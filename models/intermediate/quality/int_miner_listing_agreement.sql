@@ -28,10 +28,12 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
+-- = any(array(...)): an index (bitmap) scan on zpid; `in (select ...)` lets the planner
+-- misjudge the touched listings and scan the whole table
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
     {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
+    where zpid = any(array(select touched_listings.zpid from touched_listings))
     {%- endif %}
 ),
 
