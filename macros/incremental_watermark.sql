@@ -23,6 +23,16 @@
     );
 {% endmacro %}
 
+{#- In an incremental run, the filter that keeps only the listings that new files touch
+    (the model defines the `touched_listings` CTE with touched_zpids()); nothing in a full
+    build. Call it as `{{- only_touched_listings() }}` on the line after an import CTE's
+    `select * from ...`. -#}
+{% macro only_touched_listings() -%}
+    {%- if is_incremental() %}
+    where zpid in (select touched_listings.zpid from touched_listings)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The zpids that reports newer than this model's watermark touch. -#}
 {% macro touched_zpids() %}
     select distinct reports.zpid

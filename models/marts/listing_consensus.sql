@@ -23,9 +23,7 @@ touched_listings as (
 {% endif %}
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 ranked_votes as (

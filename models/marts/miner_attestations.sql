@@ -29,23 +29,17 @@ touched_listings as (
 {% endif %}
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 miner_uids as (

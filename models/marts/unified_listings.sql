@@ -35,16 +35,12 @@ touched_listings as (
 {% endif %}
 listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 network as (

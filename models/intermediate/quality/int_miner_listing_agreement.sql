@@ -39,9 +39,7 @@ field_reports as (
 
 consensus_listings as (
     select * from {{ ref('listing_consensus') }}
-    {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 scored_reports as (
