@@ -4,7 +4,6 @@ gives exactly the marts a full refresh gives."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,6 +11,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+from helpers import resi
 
 from loader import PROJECT_ROOT
 
@@ -22,21 +22,6 @@ MARTS = {
     "intermediate.int_miner_listing_agreement": "zpid, miner_hotkey",
     "marts.miner_performance": "miner_hotkey",
 }
-
-
-def resi(*args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "loader.cli", *args],
-        cwd=PROJECT_ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, (
-        f"resi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    )
-    return result
 
 
 def copy_files(files: list[Path], src_root: Path, dst_root: Path) -> None:
@@ -61,7 +46,7 @@ def snapshot(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
 
 def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_path: Path) -> None:
     sim = tmp_path / "sim"
-    resi("simulate", str(sim), "--listings", "300", "--miners", "12", "--bad")
+    resi(scratch_db, "simulate", str(sim), "--listings", "300", "--miners", "12", "--bad")
     every_file = sorted(
         (p for p in (sim / "bucket").rglob("*") if p.is_file()),
         key=lambda p: (p.stat().st_mtime, str(p)),
@@ -71,14 +56,14 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
 
     # first batch: the older 70% of the objects, a full build with every test
     copy_files(every_file[:cut], sim / "bucket", bucket)
-    resi("load", str(bucket))
-    resi("dbt", "seed", "--quiet")
-    resi("dbt", "build", "--exclude", "resource_type:seed")
+    resi(scratch_db, "load", str(bucket))
+    resi(scratch_db, "dbt", "seed", "--quiet")
+    resi(scratch_db, "dbt", "build", "--exclude", "resource_type:seed")
 
     # second batch: the rest arrives; an incremental build, again with every test
     copy_files(every_file[cut:], sim / "bucket", bucket)
-    resi("load", str(bucket))
-    build = resi("dbt", "build", "--exclude", "resource_type:seed")
+    resi(scratch_db, "load", str(bucket))
+    build = resi(scratch_db, "dbt", "build", "--exclude", "resource_type:seed")
     assert "ERROR=0" in build.stdout
     # warnings only from the alert tests (warn-level by design, they fire on a --bad network)
     warned = re.findall(r" WARN \d+ (\S+)", build.stdout)
@@ -99,7 +84,7 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
         # the incremental run really was incremental: marts recomputed only touched listings
         marks = conn.execute("select count(*) from intermediate.incremental_watermarks").fetchone()
         assert marks is not None and marks[0] == 4
-    resi("dbt", "run", "--full-refresh", "--exclude", "resource_type:seed")
+    resi(scratch_db, "dbt", "run", "--full-refresh", "--exclude", "resource_type:seed")
     with psycopg.connect(autocommit=True) as conn:
         full = snapshot(conn)
     assert incremental["marts.unified_listings"][0] == 300
