@@ -28,8 +28,8 @@ demo: setup
 	$(RESI) summary
 
 lint: setup
-	$(BIN)/ruff check loader tests scripts
-	$(BIN)/ruff format --check loader tests scripts
+	$(BIN)/ruff check loader resi tests scripts
+	$(BIN)/ruff format --check loader resi tests scripts
 	$(RESI) dbt parse --quiet
 	eval "$$($(RESI) db env)" && $(BIN)/sqlfluff lint models analyses
 

@@ -1,5 +1,2 @@
-"""resi-unified: land RESI miner Parquet uploads in PostgreSQL for dbt."""
-
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The loader: every miner Parquet file of a bucket or folder into the raw schema, exactly
+once (discovery → paths → reading → copying, with the manifest; `load` runs them)."""

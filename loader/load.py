@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from loader import copying, database, discovery, manifest, reading, schema
+from loader import copying, discovery, manifest, reading, schema
 from loader.paths import KeyRejected, Source, parse_key, parse_source
+from resi.database import connection as database
 
 log = logging.getLogger("resi.load")
 LOG_INTERVAL = 5.0  # seconds between progress lines when stderr is not a terminal

@@ -42,7 +42,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loader import database  # noqa: E402
+from resi.database import connection as database  # noqa: E402
 
 ROWS_PER_LISTING = 12.4  # what a 20-miner simulated network writes per listing (approx.)
 
@@ -59,7 +59,7 @@ def resi(*args: str, quiet: bool = True) -> float:
     """Run the resi CLI; return its wall time in seconds."""
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "loader.cli", *args],
+        [sys.executable, "-m", "resi.cli", *args],
         cwd=ROOT,
         env=os.environ.copy(),
         capture_output=quiet,

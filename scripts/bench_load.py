@@ -42,7 +42,9 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loader import copying, database, embedded, reading, schema  # noqa: E402
+from loader import copying, reading, schema  # noqa: E402
+from resi.database import connection as database  # noqa: E402
+from resi.database import embedded  # noqa: E402
 
 
 def miner_frame(rows: int, seed: int) -> pd.DataFrame:
@@ -181,7 +183,7 @@ class Bench:
         """Run `resi load` as a process: wall seconds, peak RSS (MB), its JSON summary."""
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "loader.cli", "load", source, "--json", *options],
+            [sys.executable, "-m", "resi.cli", "load", source, "--json", *options],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.PIPE,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from loader import database
+from resi.database import connection as database
 
 # numeric fields compared with a tolerance; everything else compared exactly as text
 TOLERANCE = {"bathrooms": 1e-9, "latitude": 5e-6, "longitude": 5e-6}

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from helpers import new_database
 
-from loader import database
+from resi.database import connection as database
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from loader import PROJECT_ROOT, schema
+from loader import schema
+from resi import PROJECT_ROOT
 
 RESI = Path(sys.executable).with_name("resi")
 

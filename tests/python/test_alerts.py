@@ -91,10 +91,10 @@ def write_miner_file(
 def clean_bucket(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """3 honest miners, 150 listings; the simulator's deliberate claimed-count mismatches
     are renamed to the true counts so that nothing is wrong with this network."""
-    from loader import simulate
+    from resi.simulation import writer
 
     out = tmp_path_factory.mktemp("clean")
-    simulate.write_network(out, seed=46, listings=150, miners=3, bad=False)
+    writer.write_network(out, seed=46, listings=150, miners=3, bad=False)
     truth = json.loads((out / "truth" / "miners.json").read_text())
     for special in truth["special_files"]:
         if "claimed_count_mismatch" in special["notes"]:

@@ -32,10 +32,10 @@ pytestmark = pytest.mark.skipif(
 def static_site(server_env, tmp_path_factory) -> Iterator[Path]:
     """A small simulated network loaded and built in its own database, and its static docs
     site generated into a private target path (other runs' target/ is left alone)."""
-    from loader import simulate
+    from resi.simulation import writer
 
     work = tmp_path_factory.mktemp("docs_site")
-    simulate.write_network(work / "net", seed=7, listings=100, miners=3, bad=False)
+    writer.write_network(work / "net", seed=7, listings=100, miners=3, bad=False)
     paths = dbt_paths(work)
     with new_database(server_env) as env:
         resi(env, "load", str(work / "net" / "bucket"))

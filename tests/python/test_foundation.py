@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from loader import database, schema
+from loader import schema
+from resi.database import connection as database
 
 
 def test_migrate_is_idempotent(scratch_db: dict) -> None:
@@ -27,7 +28,7 @@ def test_migrate_is_idempotent(scratch_db: dict) -> None:
 
 def test_resi_db_env_points_at_the_database_in_use(scratch_db: dict) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "loader.cli", "db", "env"],
+        [sys.executable, "-m", "resi.cli", "db", "env"],
         check=True,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from loader import database
+from resi.database import connection as database
 
 BIG_ROWS = 300_000
 
@@ -45,7 +45,7 @@ def _consistent() -> tuple[int, int]:
 def _loader(folder: Path, *options: str, **popen) -> subprocess.Popen:
     env = {**os.environ, "RESI_LOAD_BATCH_ROWS": "10000"}
     return subprocess.Popen(
-        [sys.executable, "-m", "loader.cli", "load", str(folder), *options],
+        [sys.executable, "-m", "resi.cli", "load", str(folder), *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

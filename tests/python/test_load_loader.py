@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from loader import PROJECT_ROOT, cli, database
+from resi import PROJECT_ROOT, cli
+from resi.database import connection as database
 
 BAD_DATA = PROJECT_ROOT.parent / "shared" / "corpus" / "parquet-testing-bad_data"
 INJECTION = "x'; DROP TABLE raw.source_files; --"
@@ -262,7 +263,7 @@ def _closed_port() -> int:
 
 def _resi_load(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "loader.cli", "load", *args],
+        [sys.executable, "-m", "resi.cli", "load", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -15,9 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from loader import cli, database
 from loader.reading import to_text
 from loader.schema import LISTING_COLUMNS
+from resi import cli
+from resi.database import connection as database
 
 
 def texts(values, type_=None) -> list:
@@ -305,9 +306,9 @@ def test_row_index_is_the_position_in_the_file_across_batches(
 def test_simulated_network_with_bad_objects_round_trips(scratch_db: dict, tmp_path: Path) -> None:
     """The simulator's `--bad` network: every good row in raw exactly as written (each
     value read back independently with pandas), every bad object rejected with a reason."""
-    from loader import simulate
+    from resi.simulation import writer
 
-    simulate.write_network(tmp_path, seed=5, listings=150, miners=5, bad=True)
+    writer.write_network(tmp_path, seed=5, listings=150, miners=5, bad=True)
     truth = json.loads((tmp_path / "truth" / "miners.json").read_text())
     bucket = tmp_path / "bucket"
     _run_load(bucket)

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 from helpers import resi
 
-from loader import PROJECT_ROOT
+from resi import PROJECT_ROOT
 
 MARTS = {
     "marts.unified_listings": "zpid",

@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from loader import simulate
-from loader.simulate import KEY_PATTERN, TRUTH_SCHEMA, canonical_enum, normalize_address
+from resi.simulation import network as simulate
+from resi.simulation import writer
+from resi.simulation.network import KEY_PATTERN, TRUTH_SCHEMA, canonical_enum, normalize_address
 
 FIELDS = [f for f in TRUTH_SCHEMA.names if f != "zpid"]
 
@@ -20,7 +21,7 @@ FIELDS = [f for f in TRUTH_SCHEMA.names if f != "zpid"]
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sim")
-    report = simulate.write_network(out, seed=11, listings=600, miners=12, bad=True)
+    report = writer.write_network(out, seed=11, listings=600, miners=12, bad=True)
     assert "rows" in report
     return out
 
@@ -42,7 +43,7 @@ def _good_files(out: Path) -> dict[str, Path]:
 def test_deterministic(tmp_path: Path) -> None:
     def run(name: str) -> dict[str, tuple[bytes, int]]:
         out = tmp_path / name
-        simulate.write_network(out, seed=5, listings=150, miners=7, bad=True)
+        writer.write_network(out, seed=5, listings=150, miners=7, bad=True)
         truth = {p.name: p for p in (out / "truth").iterdir()}
         files = {**_files(out), **truth}
         return {k: (p.read_bytes(), p.stat().st_mtime_ns) for k, p in files.items()}

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loader import PROJECT_ROOT, database, embedded, schema
+from loader import schema
+from resi import PROJECT_ROOT, __version__
+from resi.database import connection as database
+from resi.database import embedded
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -43,9 +46,9 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from loader import simulate
+    from resi.simulation import writer
 
-    report = simulate.write_network(
+    report = writer.write_network(
         Path(args.out_dir),
         seed=args.seed,
         listings=args.listings,
@@ -82,19 +85,20 @@ def _dbt(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
-    from loader import alerts
+    from resi.reporting import alerts
 
     return alerts.main(args)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from loader import summary
+    from resi.reporting import summary
 
     return summary.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="resi", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL and the raw schema")

@@ -7,7 +7,9 @@ import shutil
 
 import psycopg
 
-from loader import PROJECT_ROOT, database, embedded
+from resi import PROJECT_ROOT
+from resi.database import connection as database
+from resi.database import embedded
 
 
 def _relation_exists(conn: psycopg.Connection, name: str) -> bool:

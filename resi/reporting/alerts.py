@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from loader import database
+from resi.database import connection as database
 
 ALERTS_RELATION = "marts.quality_alerts"
 COLUMNS = ("severity", "kind", "subject", "figure", "threshold", "first_seen_at", "details")

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader import PROJECT_ROOT
+from resi import PROJECT_ROOT
 
 DATA_DIR = Path(os.environ.get("RESI_EMBEDDED_DIR", PROJECT_ROOT / ".resi" / "pgdata"))
 DEFAULT_DATABASE = "resi"

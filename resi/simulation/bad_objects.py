@@ -20,10 +20,9 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from loader.simulate import FileSpec, Network
+from resi.simulation.network import ROUNDS, FileSpec, Network, file_frame, write_object
 
 HOSTILE_HOTKEY = "x'; DROP TABLE raw.source_files; --"
 
@@ -31,8 +30,6 @@ HOSTILE_HOTKEY = "x'; DROP TABLE raw.source_files; --"
 def write_bad_objects(
     net: Network, bucket: Path, written: list[tuple[FileSpec, str]]
 ) -> list[dict[str, Any]]:
-    from loader.simulate import ROUNDS, _write, file_frame
-
     final_honest = [
         (s, k)
         for s, k in written
@@ -76,12 +73,12 @@ def write_bad_objects(
     ]  # fmt: skip
     out: list[dict[str, Any]] = []
     for i, (key, content, category, detail) in enumerate(cases):
-        _write(bucket / key, None, t + i, raw=content)
+        write_object(bucket / key, None, t + i, raw=content)
         out.append(
             {"key": key, "expected_status": "rejected", "category": category, "detail": detail}
         )
     key = f"data/hotkey={HOSTILE_HOTKEY}/job_id=zillow_testnet_all/{name(20, len(frame))}"
-    _write(bucket / key, frame, t + 20)
+    write_object(bucket / key, frame, t + 20)
     out.append(
         {
             "key": key,

@@ -10,7 +10,7 @@ import os
 
 import psycopg
 
-from loader import embedded
+from resi.database import embedded
 
 
 def is_embedded() -> bool:

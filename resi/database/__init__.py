@@ -1,0 +1,1 @@
+"""The database in use: libpq variables, the embedded server."""

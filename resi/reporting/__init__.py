@@ -1,0 +1,1 @@
+"""What the marts say, on the terminal: `resi summary`, `resi alerts`."""
