@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -45,9 +45,14 @@ class ObjectInfo:
     last_modified: dt.datetime
 
 
-def s3_client(endpoint_url: str | None = None):
+def s3_client(endpoint_url: str | None = None, profile: str | None = None, unsigned: bool = False):
+    """An S3 client: the standard credential chain, or the named AWS profile, or no
+    credentials at all (`unsigned`, for a public bucket). Raises SourceUnreachable when
+    the profile does not exist."""
     import boto3
+    from botocore import UNSIGNED
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
 
     retries: dict = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
     if not os.environ.get("AWS_MAX_ATTEMPTS"):
@@ -57,21 +62,47 @@ def s3_client(endpoint_url: str | None = None):
         connect_timeout=10,
         read_timeout=60,
         max_pool_connections=16,
+        signature_version=UNSIGNED if unsigned else None,
     )
-    return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+    try:
+        session = boto3.Session(profile_name=profile)
+        return session.client("s3", endpoint_url=endpoint_url or None, config=config)
+    except BotoCoreError as exc:
+        raise SourceUnreachable(str(exc)) from exc
 
 
-def list_objects(source: Source, client=None) -> Iterator[ObjectInfo]:
-    """Every object of the source, in key order. Raises SourceUnreachable."""
-    if source.kind == "s3":
-        yield from _list_s3(source, client)
-    else:
+def list_objects(source: Source, client=None, hotkeys: Sequence[str] = ()) -> Iterator[ObjectInfo]:
+    """Every object of the source, in key order; with `hotkeys`, only the listing under
+    those miners' folders is read. Raises SourceUnreachable."""
+    if source.kind == "local":
         yield from _list_local(source)
+        return
+    for prefix in listing_prefixes(source, hotkeys):
+        yield from _list_s3(source, client, prefix)
+
+
+def listing_prefixes(source: Source, hotkeys: Sequence[str] = ()) -> list[str]:
+    """The S3 prefixes to list: the source's own, or each miner's folder within it."""
+    if not hotkeys:
+        return [source.prefix]
+    prefixes = []
+    for hotkey in sorted(set(hotkeys)):
+        folder = f"{source.root}data/hotkey={hotkey}/"
+        if folder.startswith(source.prefix):
+            prefixes.append(folder)
+        elif source.prefix.startswith(folder):
+            prefixes.append(source.prefix)
+    return prefixes
 
 
 def _describe_s3_error(exc: Exception, source: Source) -> str:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, NoCredentialsError
 
+    if isinstance(exc, NoCredentialsError):
+        return (
+            f"no AWS credentials for bucket {source.bucket!r}: configure them, name a "
+            "profile (--profile), or read a public bucket with --no-sign-request"
+        )
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "NoSuchBucket":
@@ -82,12 +113,12 @@ def _describe_s3_error(exc: Exception, source: Source) -> str:
     return f"cannot reach the S3 endpoint for bucket {source.bucket!r} (after retries): {exc}"
 
 
-def _list_s3(source: Source, client) -> Iterator[ObjectInfo]:
+def _list_s3(source: Source, client, prefix: str) -> Iterator[ObjectInfo]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     paginator = client.get_paginator("list_objects_v2")
     pages = paginator.paginate(
-        Bucket=source.bucket, Prefix=source.prefix, PaginationConfig={"PageSize": 1000}
+        Bucket=source.bucket, Prefix=prefix, PaginationConfig={"PageSize": 1000}
     )
     try:
         for page in pages:
@@ -107,11 +138,11 @@ def _list_s3(source: Source, client) -> Iterator[ObjectInfo]:
 
 
 def _list_local(source: Source) -> Iterator[ObjectInfo]:
-    root = source.folder
-    if not root.is_dir():
-        raise SourceUnreachable(f"folder {str(root)!r} does not exist or is not a folder")
+    folder, root = source.folder, source.listing_root
+    if not folder.is_dir():
+        raise SourceUnreachable(f"folder {str(folder)!r} does not exist or is not a folder")
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_raise):
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=_raise):
         dirnames.sort()
         for name in filenames:
             path = Path(dirpath, name)
@@ -156,7 +187,7 @@ class Fetched:
 def fetch(obj: ObjectInfo, source: Source, client=None, spool_dir: str | None = None) -> Fetched:
     """Bring the object to local disk, hashing it on the way. Raises FetchFailed."""
     if source.kind == "local":
-        path = str(source.folder / obj.key)
+        path = str(source.listing_root / obj.key)
         digest = hashlib.sha256()
         try:
             with open(path, "rb", buffering=0) as fh:

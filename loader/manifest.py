@@ -61,7 +61,8 @@ def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str)
             """
             update raw.load_runs
                set finished_at = now(), objects_seen = %s, files_loaded = %s,
-                   files_rejected = %s, files_skipped = %s, rows_loaded = %s, status = %s
+                   files_rejected = %s, files_skipped = %s, objects_skipped = %s,
+                   rows_loaded = %s, status = %s
              where load_run_id = %s
             """,
             [
@@ -69,6 +70,7 @@ def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str)
                 counts["files_loaded"],
                 counts["files_rejected"],
                 counts["files_skipped"],
+                counts["objects_skipped"],
                 counts["rows_loaded"],
                 status,
                 run_id,
@@ -77,13 +79,28 @@ def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str)
 
 
 def known_objects(conn: psycopg.Connection, source_uri: str) -> set[tuple[str, str]]:
-    """(source_uri, etag) of every object version already recorded under the source."""
+    """(source_uri, etag) of every object version already recorded under the source,
+    whatever its status: loaded, rejected and skipped objects are not examined again."""
     with conn.transaction():
+        exists = conn.execute("select to_regclass('raw.source_files') is not null").fetchone()
+        if not exists[0]:
+            return set()
         rows = conn.execute(
             "select source_uri, etag from raw.source_files where starts_with(source_uri, %s)",
             [source_uri],
         ).fetchall()
     return set(rows)
+
+
+def rejects_on_record(conn: psycopg.Connection, source_uri: str) -> int:
+    """How many object versions under the source are recorded as rejected, by any run."""
+    with conn.transaction():
+        row = conn.execute(
+            "select count(*) from raw.source_files"
+            " where status = 'rejected' and starts_with(source_uri, %s)",
+            [source_uri],
+        ).fetchone()
+    return row[0]
 
 
 _INSERT = """
@@ -113,10 +130,11 @@ def _params(
         obj.etag,
         obj.size,
         obj.last_modified,
-        claims.hotkey if claims else None,
-        claims.job_id if claims else None,
-        claims.claimed_timestamp if claims else None,
-        claims.claimed_record_count if claims else None,
+        *(
+            (claims.hotkey, claims.job_id, claims.claimed_timestamp, claims.claimed_record_count)
+            if claims
+            else (None, None, None, None)
+        ),
         None,
         sha256,
         Jsonb(schema) if schema is not None else None,
@@ -149,19 +167,21 @@ def complete(conn: psycopg.Connection, file_id: int, row_count: int) -> None:
     )
 
 
-def record_reject(
+def record_unloaded(
     conn: psycopg.Connection,
     obj: ObjectInfo,
     claims: KeyClaims | None,
     run_id: int,
     reason: str,
+    status: str = "rejected",
     sha256: str | None = None,
     schema: dict | None = None,
 ) -> bool:
-    """Record an object as rejected in its own transaction; False if it was already
+    """Record an object as rejected (a listing file that cannot be loaded) or skipped (not
+    a listing file), with the reason, in its own transaction; False if it was already
     recorded (e.g. by a concurrent loader)."""
     with conn.transaction():
         row = conn.execute(
-            _INSERT, _params(obj, claims, run_id, "rejected", reason, sha256, schema)
+            _INSERT, _params(obj, claims, run_id, status, reason, sha256, schema)
         ).fetchone()
     return row is not None

@@ -85,6 +85,21 @@ create table raw.listing_rows (
     primary key (file_id, row_index)
 );
 """,
+    # 2: objects that are not listing files (scraped JSON, validator output, ...) are
+    # recorded as 'skipped' with their reason (in reject_reason), so no run reads them
+    # again and no rejected-file alert counts them
+    """
+alter table raw.source_files drop constraint source_files_status_check;
+alter table raw.source_files drop constraint source_files_check;
+alter table raw.source_files add constraint source_files_status_check
+    check (status in ('loaded', 'rejected', 'skipped'));
+alter table raw.source_files add constraint source_files_reason_check
+    check ((status = 'loaded') = (reject_reason is null));
+comment on column raw.source_files.reject_reason is
+    'Why the object was rejected (a listing file that cannot be loaded)'
+    ' or skipped (not a listing file).';
+alter table raw.load_runs add column objects_skipped integer not null default 0;
+""",
 )
 
 

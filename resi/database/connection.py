@@ -46,17 +46,40 @@ def use_database() -> dict[str, str]:
     return env
 
 
-def connect(autocommit: bool = False) -> psycopg.Connection:
+class DatabaseUnreachable(RuntimeError):
+    """The database does not answer; the message is one line a person can act on."""
+
+
+def first_line(exc: BaseException | None) -> str:
+    """The first line of an error's message (libpq's are several lines long)."""
+    text = str(exc).strip() if exc is not None else ""
+    return text.splitlines()[0] if text else repr(exc)
+
+
+def connect_kwargs() -> dict[str, str | None]:
+    """psycopg.connect() arguments for the database in use (resolved and exported)."""
     env = use_database()
-    return psycopg.connect(
-        host=env["PGHOST"],
-        port=env["PGPORT"],
-        user=env["PGUSER"],
-        dbname=env["PGDATABASE"],
-        password=env.get("PGPASSWORD"),
-        autocommit=autocommit,
-        application_name="resi",
-    )
+    return {
+        "host": env["PGHOST"],
+        "port": env["PGPORT"],
+        "user": env["PGUSER"],
+        "dbname": env["PGDATABASE"],
+        "password": env.get("PGPASSWORD"),
+    }
+
+
+def connect(autocommit: bool = False) -> psycopg.Connection:
+    """A connection to the database in use. Raises DatabaseUnreachable."""
+    try:
+        return psycopg.connect(**connect_kwargs(), autocommit=autocommit, application_name="resi")
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnreachable(f"cannot reach the database: {first_line(exc)}") from None
+
+
+def ping() -> None:
+    """Check that the server really answers a query. Raises DatabaseUnreachable."""
+    with connect(autocommit=True) as conn:
+        conn.execute("select 1").fetchone()
 
 
 def describe(env: dict[str, str]) -> str:

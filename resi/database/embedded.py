@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resi import PROJECT_ROOT
+from resi.database.urls import libpq_url
 
 DATA_DIR = Path(os.environ.get("RESI_EMBEDDED_DIR", PROJECT_ROOT / ".resi" / "pgdata"))
 DEFAULT_DATABASE = "resi"
@@ -34,7 +35,7 @@ class EmbeddedServer:
         }
 
     def url(self) -> str:
-        return f"postgresql://{USER}@/{self.database}?host={self.socket_dir}&port={self.port}"
+        return libpq_url(self.libpq_env())
 
 
 def _quiet_pgserver() -> None:

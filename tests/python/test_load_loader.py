@@ -147,13 +147,23 @@ def test_local_folder_loads_and_records_every_reject(
         summary["objects_seen"],
     )
     assert len(files()) == summary["objects_seen"]
-    # --strict: rejects make the run an error, and it says how many
+    # --strict: rejects make the run an error, and it says how many (earlier runs' too)
+    rejected = len(bad) + len(bad_keys)
     (tmp_path / "more.bin").write_bytes(b"x")
     args = cli.build_parser().parse_args(["load", str(tmp_path), "--strict"])
     assert args.func(args) == 1
     captured = capsys.readouterr()
     assert "1 rejected" in captured.out
-    assert "--strict: 1 files rejected" in captured.err
+    assert f"--strict: {rejected + 1} files rejected ({rejected} recorded by earlier runs)" in (
+        captured.err
+    )
+    # a re-run with nothing new still fails under --strict, and says why
+    assert args.func(args) == 1
+    captured = capsys.readouterr()
+    assert "0 rejected" in captured.out
+    assert f"--strict: {rejected + 1} files rejected ({rejected + 1} recorded by earlier" in (
+        captured.err
+    )
 
 
 def test_every_file_of_the_bad_data_corpus_is_loaded_whole_or_rejected(
