@@ -24,7 +24,7 @@ demo: setup
 	$(RESI) load $(DEMO_DIR)/bucket
 	$(RESI) dbt seed --quiet
 	$(RESI) dbt build --quiet --exclude resource_type:seed
-	$(RESI) dbt docs generate --quiet
+	$(RESI) dbt docs generate --static --quiet
 	$(RESI) summary
 
 lint: setup

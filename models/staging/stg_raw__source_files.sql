@@ -1,8 +1,11 @@
-{#- One row per object version in the manifest, renamed and typed for the layers above. -#}
+{#- One row per miner file version in the manifest (loaded or rejected), renamed and typed
+    for the layers above. Objects the loader skipped as not listing files (scraped JSON,
+    validator output) are no miner's submission and stay in raw only. -#}
 with
 
 source_files as (
     select * from {{ source('raw', 'source_files') }}
+    where status <> 'skipped'
 ),
 
 renamed as (

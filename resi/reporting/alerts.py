@@ -7,19 +7,25 @@ Exit codes: 0 when nothing at or above the `--fail-on` level is open (always 0 w
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import shutil
 import sys
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from resi.database import connection as database
 
 ALERTS_RELATION = "marts.quality_alerts"
 COLUMNS = ("severity", "kind", "subject", "figure", "threshold", "first_seen_at", "details")
-_SEVERITY_ORDER = {"error": 0, "warn": 1}
+TABLE_WIDTH = 100  # columns the table may take, at most
 _FAIL_LEVELS = {"error": {"error"}, "warn": {"error", "warn"}}
 
 
@@ -48,30 +54,43 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any, width: int | None = None) -> str:
+def _cell(value: Any) -> str:
     if value is None:
-        text = ""
-    elif isinstance(value, Decimal):
-        text = f"{value.normalize():f}"
-    elif isinstance(value, datetime):
-        text = value.strftime("%Y-%m-%d %H:%M")
-    else:
-        text = str(value)
-    if width and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
-def format_table(alerts: list[dict[str, Any]]) -> str:
-    """A plain-text table: one line per alert."""
-    widths = {"subject": 48, "details": 90}
-    rows = [[_cell(a[c], widths.get(c)) for c in COLUMNS] for a in alerts]
-    header = [c.replace("_", " ") for c in COLUMNS]
-    sizes = [max(len(x) for x in column) for column in zip(header, *rows, strict=True)]
-    lines = ["  ".join(h.ljust(s) for h, s in zip(header, sizes, strict=True)).rstrip()]
-    lines.append("  ".join("-" * s for s in sizes))
-    lines += ["  ".join(v.ljust(s) for v, s in zip(r, sizes, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
+def alerts_table(alerts: list[dict[str, Any]]) -> Table:
+    """A rich table, one entry per alert: severity; kind and subject over the details
+    (wrapped); figure, threshold and the day it was first seen."""
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("alert: kind, subject / details", overflow="fold", ratio=1)
+    table.add_column("figure (limit)", justify="right", no_wrap=True)
+    table.add_column("since", no_wrap=True)
+    for alert in alerts:
+        what = Text(f"{alert['kind']}  {alert['subject']}", style="bold")
+        what.append("\n" + _cell(alert["details"]), style="dim")
+        severity = Text(alert["severity"], style="red" if alert["severity"] == "error" else "")
+        table.add_row(
+            severity,
+            what,
+            f"{_cell(alert['figure'])} ({_cell(alert['threshold'])})",
+            _cell(alert["first_seen_at"])[:10],
+        )
+    return table
+
+
+def format_table(alerts: list[dict[str, Any]], width: int = TABLE_WIDTH) -> str:
+    """The alerts table as plain text, at most `width` columns wide."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(alerts_table(alerts))
+    lines = console.export_text().splitlines()
+    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 def counts_by_severity(alerts: list[dict[str, Any]]) -> dict[str, int]:
@@ -110,6 +129,6 @@ def main(args: argparse.Namespace) -> int:
     elif not alerts:
         print("no open alerts")
     else:
-        print(format_table(alerts))
+        print(format_table(alerts, min(TABLE_WIDTH, shutil.get_terminal_size().columns)))
         print(f"\n{len(alerts)} open alerts: {counts['error']} error, {counts['warn']} warn")
     return exit_code(alerts, args.fail_on)

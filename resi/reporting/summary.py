@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+from pathlib import Path
 
 import psycopg
 
+from loader.report import WHY
 from resi import PROJECT_ROOT
 from resi.database import connection as database
 from resi.database import embedded
@@ -28,17 +31,18 @@ def _raw_lines(conn: psycopg.Connection) -> list[str]:
         select
             count(*) filter (where status = 'loaded'),
             count(*) filter (where status = 'rejected'),
+            count(*) filter (where status = 'skipped'),
             coalesce(sum(row_count) filter (where status = 'loaded'), 0)
         from raw.source_files
         """
     ).fetchone()
-    loaded, rejected, rows = files if files else (0, 0, 0)
+    loaded, rejected, skipped, rows = files if files else (0, 0, 0, 0)
     lines = [f"files loaded      {loaded:>10,}", f"files rejected    {rejected:>10,}"]
+    if skipped:
+        lines.append(f"not listing files {skipped:>10,}  (skipped: JSON, validator output, ...)")
     lines.append(f"rows in raw       {rows:>10,}")
     if rejected:
-        lines.append(
-            "  why: select key, reject_reason from raw.source_files where status = 'rejected';"
-        )
+        lines.append(f"  why: {WHY}")
     return lines
 
 
@@ -88,6 +92,13 @@ def _insight_lines(conn: psycopg.Connection) -> list[str]:
     return lines
 
 
+def docs_site() -> Path:
+    """The docs site that opens from disk: `dbt docs generate --static`'s one file (the
+    plain index.html needs a web server to read manifest.json)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_ROOT / "target")
+    return target / "static_index.html"
+
+
 def main(args: argparse.Namespace) -> int:
     env = database.use_database()
     print(f"\nresi-unified on {database.describe(env)}\n")
@@ -102,10 +113,12 @@ def main(args: argparse.Namespace) -> int:
         else:
             lines.append("marts not built yet: run `resi dbt build`")
     print("\n".join(lines))
-    docs = PROJECT_ROOT / "target" / "index.html"
+    docs = docs_site()
     print("\nwhere to look next")
     if docs.exists():
-        print(f"  docs site:   {docs}  (or `make docs` for one static file)")
+        print(f"  docs site:   {docs.as_uri()}")
+    else:
+        print("  docs site:   `make docs` writes it (one file that opens from disk)")
     psql = "psql" if shutil.which("psql") else embedded.psql_path()
     print(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
     print(
