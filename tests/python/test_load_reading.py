@@ -21,6 +21,17 @@ from resi import cli
 from resi.database import connection as database
 
 
+def raw_rows(conn, key: str) -> list[dict]:
+    """The raw.listing_rows of the file recorded under `key`, as dicts, in file order."""
+    cur = conn.execute(
+        "select r.* from raw.listing_rows r join raw.source_files f using (file_id) "
+        "where f.key = %s order by row_index",
+        [key],
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def texts(values, type_=None) -> list:
     return to_text(pa.array(values, type_)).to_pylist()
 
@@ -231,13 +242,7 @@ def test_round_trip_of_a_miner_network(scratch_db: dict, tmp_path: Path, miner_f
     _run_load(tmp_path)
     with database.connect() as conn:
         for relative, df in written.items():
-            cur = conn.execute(
-                "select r.* from raw.listing_rows r join raw.source_files f using (file_id) "
-                "where f.key = %s order by row_index",
-                [relative],
-            )
-            names = [d.name for d in cur.description]
-            got = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            got = raw_rows(conn, relative)
             assert len(got) == len(df)
             for index, (_, expected) in enumerate(df.iterrows()):
                 row = got[index]
@@ -329,13 +334,7 @@ def test_simulated_network_with_bad_objects_round_trips(scratch_db: dict, tmp_pa
                 continue
             df = pd.read_parquet(bucket / key)
             assert row_count == len(df), key
-            cur = conn.execute(
-                "select r.* from raw.listing_rows r join raw.source_files f using (file_id) "
-                "where f.key = %s order by row_index",
-                [key],
-            )
-            names = [d.name for d in cur.description]
-            got = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            got = raw_rows(conn, key)
             assert [row["row_index"] for row in got] == list(range(len(df))), key
             for (_, expected), row in zip(df.iterrows(), got, strict=True):
                 for column in LISTING_COLUMNS:
