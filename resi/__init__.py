@@ -2,7 +2,7 @@
 RESI miner's Parquet uploads. The packages (see docs/architecture.md):
 
 - `loader` (top level): the loader proper, miner files into the raw schema;
-- `resi.database`: the connection, the embedded server;
+- `resi.database`: the connection, the embedded server, connection URIs;
 - `resi.reporting`: what the marts say, on the terminal (summary, alerts);
 - `resi.simulation`: a simulated miner network for demos, tests and benchmarks;
 - `resi.cli`: the `resi` command, thin on top of them all.
