@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import psycopg
+import pytest
+
 from loader import schema
 from resi.database import connection as database
 
@@ -35,3 +38,21 @@ def test_resi_db_env_points_at_the_database_in_use(scratch_db: dict) -> None:
     ).stdout
     assert f"export PGDATABASE={scratch_db['PGDATABASE']}" in out
     assert f"export PGHOST={scratch_db['PGHOST']}" in out
+
+
+def test_source_file_status_and_reason_constraints(scratch_db: dict) -> None:
+    insert = (
+        "insert into raw.source_files (source_uri, key, etag, status, reject_reason)"
+        " values (%s, 'k', 'e', %s, %s)"
+    )
+    with database.connect(autocommit=True) as conn:
+        conn.execute(insert, ["s3://b/skipped", "skipped", "validator output"])
+        conn.execute(insert, ["s3://b/rejected", "rejected", "empty object"])
+        conn.execute(insert, ["s3://b/loaded", "loaded", None])
+        for uri, status, reason in [
+            ("s3://b/1", "skipped", None),  # a skip says why
+            ("s3://b/2", "loaded", "why?"),  # a loaded file has no reason
+            ("s3://b/3", "ignored", "x"),  # no other status
+        ]:
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(insert, [uri, status, reason])

@@ -203,3 +203,19 @@ def test_profile_and_no_sign_request(
     args = cli.build_parser().parse_args(["load", source, "--profile", "nobody"])
     assert args.func(args) == 2
     assert "nobody" in capsys.readouterr().err
+
+
+def test_a_folder_inside_the_layout_loads_one_miner(
+    scratch_db, tmp_path: Path, miner_files, capsys
+) -> None:
+    frame, key = miner_files
+    for hotkey in ("5HkA", "5HkB"):
+        path = tmp_path / key(hotkey, count=2)
+        path.parent.mkdir(parents=True)
+        frame(2).to_parquet(path, index=False)
+    status, summary = load(str(tmp_path / "data" / "hotkey=5HkB"), capsys=capsys)
+    assert (status, summary["files_loaded"], summary["files_rejected"]) == (0, 1, 0)
+    assert query("select key, hotkey from raw.source_files") == [(key("5HkB", count=2), "5HkB")]
+    # the whole folder afterwards: the miner already loaded is not loaded again
+    status, summary = load(str(tmp_path), capsys=capsys)
+    assert (summary["files_loaded"], summary["files_skipped"]) == (1, 1)

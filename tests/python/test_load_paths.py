@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from loader.paths import KeyRejected, parse_key, parse_source
+from loader.paths import KeyRejected, not_a_listing_file, parse_key, parse_source
 
 
 def test_a_well_formed_key_gives_its_claims() -> None:
@@ -76,3 +77,57 @@ def test_sources() -> None:
         parse_source("s3://")
     with pytest.raises(ValueError, match="unsupported"):
         parse_source("gs://bucket")
+
+
+def test_a_rejected_key_keeps_the_hotkey_and_job_its_folders_hold() -> None:
+    with pytest.raises(KeyRejected) as caught:
+        parse_key("data/hotkey=5HkA/job_id=zillow_zip_1/listing.parquet")
+    assert (caught.value.claims.hotkey, caught.value.claims.job_id) == ("5HkA", "zillow_zip_1")
+    with pytest.raises(KeyRejected) as caught:
+        parse_key("data/hotkey=5HkA/data_20250102_030405_1.parquet")  # no job folder
+    assert (caught.value.claims.hotkey, caught.value.claims.job_id) == ("5HkA", None)
+    with pytest.raises(KeyRejected) as caught:
+        parse_key("README.md")
+    assert caught.value.claims is None
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("data/hotkey=a/epoch=3/zipcode=77494/sold.json", "epoch="),
+        ("validator_results/run_1/scores.json", "validator output"),
+        ("validator_results/run_1/table.parquet", "validator output"),
+        ("data/hotkey=a/data/hotkey=a/job_id=b/data_20250102_030405_1.parquet", "doubled"),
+        ("data/hotkey=a/job_id=b/meta.json", "JSON"),
+        ("data/hotkey=a/job_id=b/", "folder marker"),
+    ],
+)
+def test_objects_that_are_not_listing_files(key: str, reason: str) -> None:
+    assert reason in not_a_listing_file(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "data/hotkey=a/job_id=b/data_20250102_030405_1.parquet",
+        "data/hotkey=a/job_id=b/notes.txt",  # a miner's mistake: rejected, not skipped
+        "data/hotkey=a/data_20250102_030405_1.parquet",
+        "README.md",
+    ],
+)
+def test_listing_files_and_rejects_are_not_skipped(key: str) -> None:
+    assert not_a_listing_file(key) is None
+
+
+def test_a_prefix_inside_the_layout_is_only_a_listing_filter() -> None:
+    one_miner = parse_source("s3://bucket/data/hotkey=a/")
+    assert (one_miner.prefix, one_miner.root) == ("data/hotkey=a/", "")
+    key = "data/hotkey=a/job_id=b/data_20250102_030405_1.parquet"
+    assert one_miner.relative(key) == key
+    mirrored = parse_source("s3://bucket/mirror/2025/data/hotkey=a")
+    assert mirrored.root == "mirror/2025/"
+    assert mirrored.relative(f"mirror/2025/{key}") == key
+    folder = parse_source("/tmp/net/bucket/data/hotkey=a")
+    assert folder.listing_root == Path("/tmp/net/bucket")
+    assert folder.uri == "file:///tmp/net/bucket/data/hotkey=a/"
+    assert folder.object_uri(key) == f"file:///tmp/net/bucket/{key}"
