@@ -66,12 +66,11 @@ def _cell(value: Any) -> str:
 
 def alerts_table(alerts: list[dict[str, Any]]) -> Table:
     """A rich table, one entry per alert: severity; kind and subject over the details
-    (wrapped); figure, threshold and the day it was first seen."""
+    (wrapped); figure and threshold over the day it was first seen."""
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     table.add_column("severity", no_wrap=True)
     table.add_column("alert: kind, subject / details", overflow="fold", ratio=1)
-    table.add_column("figure (limit)", justify="right", no_wrap=True)
-    table.add_column("since", no_wrap=True)
+    table.add_column("figure (limit)\nsince", justify="right", no_wrap=True)
     for alert in alerts:
         what = Text(f"{alert['kind']}  {alert['subject']}", style="bold")
         what.append("\n" + _cell(alert["details"]), style="dim")
@@ -79,8 +78,8 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
         table.add_row(
             severity,
             what,
-            f"{_cell(alert['figure'])} ({_cell(alert['threshold'])})",
-            _cell(alert["first_seen_at"])[:10],
+            f"{_cell(alert['figure'])} ({_cell(alert['threshold'])})\n"
+            + _cell(alert["first_seen_at"])[:10],
         )
     return table
 
@@ -129,6 +128,7 @@ def main(args: argparse.Namespace) -> int:
     elif not alerts:
         print("no open alerts")
     else:
-        print(format_table(alerts, min(TABLE_WIDTH, shutil.get_terminal_size().columns)))
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else TABLE_WIDTH
+        print(format_table(alerts, min(TABLE_WIDTH, width)))
         print(f"\n{len(alerts)} open alerts: {counts['error']} error, {counts['warn']} warn")
     return exit_code(alerts, args.fail_on)
