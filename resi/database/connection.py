@@ -46,8 +46,9 @@ def use_database() -> dict[str, str]:
     return env
 
 
-class DatabaseUnreachable(RuntimeError):
-    """The database does not answer; the message is one line a person can act on."""
+class DatabaseUnreachable(psycopg.OperationalError):
+    """The database does not answer; the message is one line a person can act on. (An
+    OperationalError, so code that caught psycopg's own still catches it.)"""
 
 
 def first_line(exc: BaseException | None) -> str:

@@ -7,9 +7,7 @@ Exit codes: 0 when nothing at or above the `--fail-on` level is open (always 0 w
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import shutil
 import sys
 from datetime import datetime
 from decimal import Decimal
@@ -17,11 +15,11 @@ from typing import Any
 
 import psycopg
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from resi.database import connection as database
+from resi.reporting.text import render_text, width_for_stdout
 
 ALERTS_RELATION = "marts.quality_alerts"
 COLUMNS = ("severity", "kind", "subject", "figure", "threshold", "first_seen_at", "details")
@@ -86,10 +84,8 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
 
 def format_table(alerts: list[dict[str, Any]], width: int = TABLE_WIDTH) -> str:
     """The alerts table as plain text, at most `width` columns wide."""
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-    console.print(alerts_table(alerts))
-    lines = console.export_text().splitlines()
-    return "\n".join(line.rstrip() for line in lines if line.strip())
+    lines = render_text(alerts_table(alerts), width=width).splitlines()
+    return "\n".join(line for line in lines if line)
 
 
 def counts_by_severity(alerts: list[dict[str, Any]]) -> dict[str, int]:
@@ -128,7 +124,6 @@ def main(args: argparse.Namespace) -> int:
     elif not alerts:
         print("no open alerts")
     else:
-        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else TABLE_WIDTH
-        print(format_table(alerts, min(TABLE_WIDTH, width)))
+        print(format_table(alerts, width_for_stdout(TABLE_WIDTH)))
         print(f"\n{len(alerts)} open alerts: {counts['error']} error, {counts['warn']} warn")
     return exit_code(alerts, args.fail_on)

@@ -8,11 +8,18 @@ import shutil
 from pathlib import Path
 
 import psycopg
+from rich import box
+from rich.table import Table
 
 from loader.report import WHY
 from resi import PROJECT_ROOT
 from resi.database import connection as database
 from resi.database import embedded
+from resi.reporting.text import render_text, width_for_stdout
+
+WIDTH = 100  # columns when stdout is not a terminal
+
+Figure = tuple[str, str, str]  # label, value, note
 
 
 def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -25,7 +32,7 @@ def _scalar(conn: psycopg.Connection, query: str) -> object:
     return row[0] if row else None
 
 
-def _raw_lines(conn: psycopg.Connection) -> list[str]:
+def _raw_figures(conn: psycopg.Connection) -> list[Figure]:
     files = conn.execute(
         """
         select
@@ -37,16 +44,17 @@ def _raw_lines(conn: psycopg.Connection) -> list[str]:
         """
     ).fetchone()
     loaded, rejected, skipped, rows = files if files else (0, 0, 0, 0)
-    lines = [f"files loaded      {loaded:>10,}", f"files rejected    {rejected:>10,}"]
+    figures = [
+        ("files loaded", f"{loaded:,}", ""),
+        ("files rejected", f"{rejected:,}", "why: see below" if rejected else ""),
+    ]
     if skipped:
-        lines.append(f"not listing files {skipped:>10,}  (skipped: JSON, validator output, ...)")
-    lines.append(f"rows in raw       {rows:>10,}")
-    if rejected:
-        lines.append(f"  why: {WHY}")
-    return lines
+        figures.append(("not listing files", f"{skipped:,}", "skipped: JSON, validator output"))
+    figures.append(("rows in raw", f"{rows:,}", ""))
+    return figures
 
 
-def _mart_lines(conn: psycopg.Connection) -> list[str]:
+def _mart_figures(conn: psycopg.Connection) -> list[Figure]:
     listings = _scalar(conn, "select count(*) from marts.unified_listings")
     agreed = _scalar(
         conn,
@@ -54,42 +62,56 @@ def _mart_lines(conn: psycopg.Connection) -> list[str]:
         " from marts.unified_listings",
     )
     mean = _scalar(conn, "select avg(consensus_score) from marts.unified_listings")
-    lines = [f"unified listings  {listings:>10,}"]
+    figures = [("unified listings", f"{listings:,}", "")]
     if agreed is not None:
-        lines.append(f"full agreement    {float(agreed):>10.1%}  (every reported field unanimous)")
-        lines.append(f"mean consensus    {float(mean):>10.3f}")
-    return lines
+        figures.append(("full agreement", f"{float(agreed):.1%}", "every reported field unanimous"))
+        figures.append(("mean consensus", f"{float(mean):.3f}", ""))
+    return figures
 
 
-def _insight_lines(conn: psycopg.Connection) -> list[str]:
-    """Top and worst miners by agreement, and the open alerts by severity (issue 6 marts)."""
-    lines: list[str] = []
-    if _relation_exists(conn, "marts.miner_performance"):
-        ranked = """
-            select miner_hotkey, agreement_ratio, field_votes, files_loaded
-            from marts.miner_performance
-            where agreement_ratio is not null and field_votes > 0
-            order by agreement_ratio {direction}, field_votes desc, miner_hotkey
-            limit 3
-        """
-        for title, direction in (("top miners", "desc"), ("worst miners", "asc")):
-            rows = conn.execute(ranked.format(direction=direction)).fetchall()
-            lines.append(f"{title} (agreement with consensus)")
-            lines += [
-                f"  {hotkey[:16]:<16}  {float(ratio):>7.2%}  {votes:>9,} votes  {files:>5,} files"
-                for hotkey, ratio, votes, files in rows
-            ]
-    if _relation_exists(conn, "marts.quality_alerts"):
-        counts = dict(
-            conn.execute(
-                "select severity, count(*) from marts.quality_alerts group by severity"
-            ).fetchall()
-        )
-        lines.append(
-            f"open alerts       {sum(counts.values()):>10,}  "
-            f"({counts.get('error', 0)} error, {counts.get('warn', 0)} warn: `resi alerts`)"
-        )
-    return lines
+def _alert_figures(conn: psycopg.Connection) -> list[Figure]:
+    if not _relation_exists(conn, "marts.quality_alerts"):
+        return []
+    counts = dict(
+        conn.execute(
+            "select severity, count(*) from marts.quality_alerts group by severity"
+        ).fetchall()
+    )
+    note = f"{counts.get('error', 0)} error, {counts.get('warn', 0)} warn: `resi alerts`"
+    return [("open alerts", f"{sum(counts.values()):,}", note)]
+
+
+def _miner_tables(conn: psycopg.Connection) -> list[Table]:
+    """Top and worst miners by agreement with the consensus."""
+    if not _relation_exists(conn, "marts.miner_performance"):
+        return []
+    ranked = """
+        select miner_hotkey, agreement_ratio, field_votes, files_loaded
+        from marts.miner_performance
+        where agreement_ratio is not null and field_votes > 0
+        order by agreement_ratio {direction}, field_votes desc, miner_hotkey
+        limit 3
+    """
+    tables = []
+    for title, direction in (("top miners", "desc"), ("worst miners", "asc")):
+        table = Table(title=f"\n{title} (agreement with consensus)", box=box.SIMPLE_HEAD,
+                      title_justify="left", show_edge=False, pad_edge=False)  # fmt: skip
+        for name in ("miner", "agreement", "votes", "files"):
+            table.add_column(name, justify="left" if name == "miner" else "right")
+        for hotkey, ratio, votes, files in conn.execute(ranked.format(direction=direction)):
+            table.add_row(hotkey[:16], f"{float(ratio):.2%}", f"{votes:,}", f"{files:,}")
+        tables.append(table)
+    return tables
+
+
+def _figures_table(figures: list[Figure]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value, note in figures:
+        grid.add_row(label, value, note)
+    return grid
 
 
 def docs_site() -> Path:
@@ -99,30 +121,39 @@ def docs_site() -> Path:
     return target / "static_index.html"
 
 
+def _where_next(rejects: bool) -> str:
+    docs = docs_site()
+    lines = ["", "where to look next"]
+    if rejects:
+        lines.append(f"  rejects:     {WHY}")
+    if docs.exists():
+        lines.append(f"  docs site:   {docs.as_uri()}")
+    else:
+        lines.append("  docs site:   `make docs` writes it (one file that opens from disk)")
+    psql = "psql" if shutil.which("psql") else embedded.psql_path()
+    lines.append(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
+    lines.append(
+        "  a query:     select zpid, price, home_status, consensus_score, unique_miners_count\n"
+        "               from marts.unified_listings order by last_updated_at desc limit 10;"
+    )
+    return "\n".join(lines)
+
+
 def main(args: argparse.Namespace) -> int:
     env = database.use_database()
     print(f"\nresi-unified on {database.describe(env)}\n")
+    tables: list[Table] = []
     with database.connect() as conn:
         if not _relation_exists(conn, "raw.source_files"):
             print("nothing loaded yet: run `resi load SOURCE`")
             return 0
-        lines = _raw_lines(conn)
+        figures = _raw_figures(conn)
         if _relation_exists(conn, "marts.unified_listings"):
-            lines += _mart_lines(conn)
-            lines += _insight_lines(conn)
+            figures += _mart_figures(conn) + _alert_figures(conn)
+            tables = _miner_tables(conn)
         else:
-            lines.append("marts not built yet: run `resi dbt build`")
-    print("\n".join(lines))
-    docs = docs_site()
-    print("\nwhere to look next")
-    if docs.exists():
-        print(f"  docs site:   {docs.as_uri()}")
-    else:
-        print("  docs site:   `make docs` writes it (one file that opens from disk)")
-    psql = "psql" if shutil.which("psql") else embedded.psql_path()
-    print(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
-    print(
-        "  a query:     select zpid, price, home_status, consensus_score, unique_miners_count\n"
-        "               from marts.unified_listings order by last_updated_at desc limit 10;"
-    )
+            figures.append(("marts", "not built", "run `resi dbt build`"))
+    print(render_text(_figures_table(figures), *tables, width=width_for_stdout(WIDTH)))
+    rejects = any(label == "files rejected" and value != "0" for label, value, _ in figures)
+    print(_where_next(rejects))
     return 0

@@ -17,7 +17,7 @@ from helpers import RESI, dbt_paths, resi
 
 from resi import __version__, cli
 from resi.database.urls import libpq_url
-from resi.reporting.alerts import format_table
+from resi.reporting.alerts import exit_code, format_table
 
 
 def test_version() -> None:
@@ -177,3 +177,18 @@ def test_summary_links_the_static_docs_site_and_it_opens_from_disk(
             assert "Columns" in page.inner_text("body")
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    ("severities", "fail_on", "expected"),
+    [
+        (["warn"], "error", 0),  # only an error alert fails --fail-on error
+        (["warn", "error"], "error", 1),
+        (["warn"], "warn", 1),
+        ([], "warn", 0),
+        (["error"], None, 0),  # without --fail-on, alerts are information
+    ],
+)
+def test_fail_on_exit_codes(severities, fail_on, expected) -> None:
+    alerts = [{"severity": severity} for severity in severities]
+    assert exit_code(alerts, fail_on) == expected
