@@ -42,7 +42,7 @@ zip_miners as (
 final as (
     select
         coalesce(zip_listings.zip_code, target_zip_codes.zip_code) as zip_code,
-        coalesce(zip_listings.state, target_zip_codes.target_state) as state,
+        coalesce(zip_listings.state, target_zip_codes.zip_state) as state,
         coalesce(zip_listings.listings_count, 0)::integer as listings_count,
         coalesce(zip_miners.miners_count, 0)::integer as miners_count,
         round(zip_listings.mean_consensus_score, 6) as mean_consensus_score,
