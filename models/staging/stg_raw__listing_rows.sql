@@ -17,10 +17,6 @@
     each run adds the rows of loaded files not yet here.
 -#}
 
-{%- set numeric_columns = [
-    'price', 'bedrooms', 'bathrooms', 'living_area', 'days_on_zillow', 'latitude', 'longitude'
-] %}
-
 with
 
 source_files as (
@@ -56,10 +52,13 @@ typed as materialized (
     select
         *,
         {{ safe_cast_timestamptz('datetime_text') }} as datetime,
-        {%- for column in numeric_columns %}
-        {{ safe_cast_numeric(column ~ '_text') }} as {{ column }}_numeric
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        {{ safe_cast_numeric('price_text') }} as price_numeric,
+        {{ safe_cast_numeric('bedrooms_text') }} as bedrooms_numeric,
+        {{ safe_cast_numeric('bathrooms_text') }} as bathrooms_numeric,
+        {{ safe_cast_numeric('living_area_text') }} as living_area_numeric,
+        {{ safe_cast_numeric('days_on_zillow_text') }} as days_on_zillow_numeric,
+        {{ safe_cast_numeric('latitude_text') }} as latitude_numeric,
+        {{ safe_cast_numeric('longitude_text') }} as longitude_numeric
     from cleaned
 ),
 
@@ -100,10 +99,14 @@ final as (
         longitude,
         extra_columns,
         -- text was there but no value came out of it
-        {%- for column in ['datetime'] + numeric_columns %}
-        {{ column }}_text is not null and {{ column }} is null as {{ column }}_cast_failed
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        datetime_text is not null and datetime is null as datetime_cast_failed,
+        price_text is not null and price is null as price_cast_failed,
+        bedrooms_text is not null and bedrooms is null as bedrooms_cast_failed,
+        bathrooms_text is not null and bathrooms is null as bathrooms_cast_failed,
+        living_area_text is not null and living_area is null as living_area_cast_failed,
+        days_on_zillow_text is not null and days_on_zillow is null as days_on_zillow_cast_failed,
+        latitude_text is not null and latitude is null as latitude_cast_failed,
+        longitude_text is not null and longitude is null as longitude_cast_failed
     from casted
 )
 

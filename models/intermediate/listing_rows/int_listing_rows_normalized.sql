@@ -92,8 +92,11 @@ normalized as (
         home_status_map.home_status,
         coalesce(addressed.city_from_column, addressed.address_tail[1]) as city,
         coalesce(state_by_code.state_code, state_by_name.state_code) as state_from_column,
-        coalesce(addressed.zip_code_from_column, addressed.address_tail[3], addressed.zip_code_from_label)
-            as zip_code,
+        coalesce(
+            addressed.zip_code_from_column,
+            addressed.address_tail[3],
+            addressed.zip_code_from_label
+        ) as zip_code,
         case
             when addressed.zip_code_from_column is not null then 'column'
             when addressed.address_tail[3] is not null then 'address'
@@ -130,10 +133,13 @@ canonical as (
         home_type_text is not null and home_type is null as home_type_unmapped,
         home_status_text is not null and home_status is null as home_status_unmapped,
         datetime_cast_failed,
-        {%- for column in ['price', 'bedrooms', 'bathrooms', 'living_area', 'days_on_zillow',
-            'latitude', 'longitude'] %}
-        {{ column }}_cast_failed{{ ',' if not loop.last }}
-        {%- endfor %}
+        price_cast_failed,
+        bedrooms_cast_failed,
+        bathrooms_cast_failed,
+        living_area_cast_failed,
+        days_on_zillow_cast_failed,
+        latitude_cast_failed,
+        longitude_cast_failed
     from normalized
 ),
 

@@ -33,10 +33,12 @@ drifted_columns as (
 drift_names as (
     select
         miner_hotkey,
-        string_agg(distinct column_name, ', ' order by column_name)
-            filter (where drift = 'missing') as missing_column_names,
-        string_agg(distinct column_name, ', ' order by column_name)
-            filter (where drift = 'extra') as extra_column_names
+        string_agg(distinct column_name, ', ' order by column_name) filter (
+            where drift = 'missing'
+        ) as missing_column_names,
+        string_agg(distinct column_name, ', ' order by column_name) filter (
+            where drift = 'extra'
+        ) as extra_column_names
     from drifted_columns
     group by miner_hotkey
 ),
@@ -49,8 +51,9 @@ files as (
         coalesce(sum(row_count) filter (where is_loaded), 0) as rows_loaded,
         count(*) filter (where is_duplicate_file) as duplicate_files,
         count(*) filter (where is_copied_file) as copied_files,
-        string_agg(distinct original_miner_hotkey, ', ' order by original_miner_hotkey)
-            filter (where is_copied_file) as copied_from_hotkeys,
+        string_agg(distinct original_miner_hotkey, ', ' order by original_miner_hotkey) filter (
+            where is_copied_file
+        ) as copied_from_hotkeys,
         count(*) filter (where is_record_count_mismatch) as count_mismatch_files,
         count(*) filter (where has_schema_drift) as files_with_schema_drift,
         percentile_cont(0.5) within group (order by clock_skew_hours) as median_clock_skew_hours,

@@ -31,11 +31,13 @@ copies as (
 file_columns as (
     select
         source_files.file_id,
-        array_agg(fields.field ->> 'name' order by fields.position) as column_names
+        array_agg(
+            schema_fields.schema_field ->> 'name' order by schema_fields.field_position
+        ) as column_names
     from source_files
     cross join
         lateral jsonb_array_elements(source_files.arrow_schema -> 'fields')
-        with ordinality as fields (field, position)
+        with ordinality as schema_fields (schema_field, field_position)
     where source_files.is_loaded and jsonb_typeof(source_files.arrow_schema -> 'fields') = 'array'
     group by source_files.file_id
 ),
