@@ -32,13 +32,7 @@ state_listings as (
 ),
 
 state_miners as (
-    select
-        listings.state,
-        count(distinct attestations.miner_hotkey) as miners_count
-    from attestations
-    inner join listings on attestations.zpid = listings.zpid
-    where listings.state is not null
-    group by listings.state
+    {{ attesting_miners_by('state') }}
 ),
 
 listed_zip_codes as (

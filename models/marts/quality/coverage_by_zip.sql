@@ -30,13 +30,7 @@ zip_listings as (
 ),
 
 zip_miners as (
-    select
-        listings.zip_code,
-        count(distinct attestations.miner_hotkey) as miners_count
-    from attestations
-    inner join listings on attestations.zpid = listings.zpid
-    where listings.zip_code is not null
-    group by listings.zip_code
+    {{ attesting_miners_by('zip_code') }}
 ),
 
 final as (
