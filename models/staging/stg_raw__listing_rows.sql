@@ -32,7 +32,7 @@ files_to_process as (
     from source_files
     where
         source_files.status = 'loaded'
-        {{- files_not_yet_in_this('source_files') }}
+        and {{ files_not_yet_in_this('source_files') }}
 ),
 
 cleaned as (

@@ -45,7 +45,7 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-        {{- files_not_yet_in_this('source_files') }}
+        and {{ files_not_yet_in_this('source_files') }}
 ),
 
 keyed as materialized (
