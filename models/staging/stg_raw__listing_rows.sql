@@ -39,7 +39,7 @@ cleaned as (
     select
         listing_rows.file_id,
         listing_rows.row_index,
-        {%- for column in listing_columns() %}
+        {%- for column in miner_file_fields() %}
         {{ null_if_missing("listing_rows." ~ column) }} as {{ column }}_text,
         {%- endfor %}
         listing_rows.extra_columns

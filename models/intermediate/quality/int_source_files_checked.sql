@@ -67,13 +67,13 @@ checked as (
         ) as is_record_count_mismatch,
         array(
             select listing.column_name
-            from unnest({{ listing_columns_array_sql() }}) as listing (column_name)
+            from unnest({{ miner_file_fields_array_sql() }}) as listing (column_name)
             where listing.column_name <> all(file_columns.column_names)
         ) as missing_columns,
         array(
             select received.column_name
             from unnest(file_columns.column_names) as received (column_name)
-            where received.column_name <> all({{ listing_columns_array_sql() }})
+            where received.column_name <> all({{ miner_file_fields_array_sql() }})
         ) as extra_columns,
         file_columns.file_id is not null as has_known_schema
     from source_files
