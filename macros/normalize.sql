@@ -65,3 +65,49 @@
         ({{ expr }})::text
     {%- endif -%}
 {%- endmacro %}
+
+{#- SHA-256 (hex) of the canonical JSON array of a normalized listing: zpid, then the
+    hashed fields of listing_fields() in their canonical texts (see the data_hash docs). -#}
+{% macro listing_data_hash() -%}
+    encode(sha256(convert_to(jsonb_build_array(
+        zpid
+        {%- for field in listing_fields() if field.hashed %},
+        {{ canonical_text(field.name, field.data_type) }}
+        {%- endfor %}
+    )::text, 'UTF8')), 'hex')
+{%- endmacro %}
+
+{#- A select of (street_part, abbreviated_street) for each distinct street part (the
+    address before its first comma, "123 OAK STREET") of `address_column` in `relation`:
+    the last word after the house number that the street_suffixes seed knows ('STREET',
+    'ST.') replaced by its abbreviation, so "1 COURT STREET APT 4" -> "1 COURT ST APT 4".
+    Street parts without a known suffix have no row. -#}
+{% macro abbreviate_street_suffixes(relation, address_column) -%}
+    select
+        street_part,
+        array_to_string(
+            (string_to_array(street_part, ' '))[1:suffix_position - 1]
+            || abbreviation
+            || (string_to_array(street_part, ' '))[suffix_position + 1:],
+            ' '
+        ) as abbreviated_street
+    from (
+        select distinct on (street_parts.street_part)
+            street_parts.street_part,
+            words.word_position as suffix_position,
+            street_suffixes.abbreviation
+        from (
+            select distinct split_part({{ address_column }}, ', ', 1) as street_part
+            from {{ relation }}
+            where {{ address_column }} is not null
+        ) as street_parts
+        cross join
+            lateral
+            unnest(string_to_array(street_parts.street_part, ' '))
+            with ordinality as words (word, word_position)
+        inner join {{ ref('street_suffixes') }} as street_suffixes
+            on rtrim(words.word, '.') = street_suffixes.suffix_word
+        where words.word_position > 1
+        order by street_parts.street_part asc, words.word_position desc
+    ) as suffix_words
+{%- endmacro %}

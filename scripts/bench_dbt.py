@@ -49,7 +49,8 @@ ROWS_PER_LISTING = 12.4  # what a 20-miner simulated network writes per listing 
 # The models of the unified database itself (raw -> staging -> intermediate -> the three
 # marts); other marts build on these and are timed too, but reported apart.
 CORE_MODELS = (
-    "stg_raw__source_files", "stg_raw__listing_rows", "int_listing_reports",
+    "stg_raw__source_files", "stg_raw__listing_rows", "int_listing_rows_normalized",
+    "int_listing_rows_validated", "int_source_files_checked", "int_listing_reports",
     "int_field_reports_unpivoted", "int_field_votes_ranked", "listing_consensus",
     "miner_attestations", "unified_listings",
 )  # fmt: skip

@@ -25,7 +25,7 @@ source_files as (
 ),
 
 listing_rows as (
-    select * from {{ ref('stg_raw__listing_rows') }}
+    select * from {{ ref('int_listing_rows_validated') }}
 ),
 
 files_to_process as (

@@ -32,8 +32,7 @@ renamed as (
         status as file_status,
         status = 'loaded' as is_loaded,
         reject_reason,
-        loaded_at,
-        coalesce(row_count <> claimed_record_count, false) as is_record_count_mismatch
+        loaded_at
     from source_files
 )
 

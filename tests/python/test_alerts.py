@@ -2,11 +2,13 @@
 network stays quiet; `resi alerts` prints them and exits for schedulers.
 
 Two small networks, each loaded and built once for the module:
-- clean: 3 honest miners (the simulator's planted claimed-count mismatches renamed away);
+- clean: 3 honest miners (the simulator's planted claimed-count mismatches renamed away,
+  its files with a missing or an extra column rewritten with the 18 columns);
 - triggered: the same bucket plus, one per alert kind, what a misbehaving miner does:
   files copied byte for byte (duplicate flood), a liar's files, a clock hours off, a key
-  claiming the wrong count, a file that is not Parquet, a sudden flood of rows; the stale
-  source by moving the manifest's load times back.
+  claiming the wrong count, a file that is not Parquet, a sudden flood of rows, a file
+  written with pandas without a `price` column (schema drift); the stale source by moving
+  the manifest's load times back.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ KEY = re.compile(
 LIAR = "5LiarLiarLiarLiarLiarLiarLiarLiarLiarLiarLiar111"
 COPYCAT = "5CopycatCopycatCopycatCopycatCopycatCopycat1111"
 SPIKER = "5SpikeSpikeSpikeSpikeSpikeSpikeSpikeSpikeSpike1"
+DRIFTER = "5DriftDriftDriftDriftDriftDriftDriftDriftDrift1"
 
 
 # --- networks ------------------------------------------------------------------------
@@ -68,6 +71,17 @@ def rename_key(path: Path, *, shift_s: int = 0, count: int | None = None) -> Pat
     return new
 
 
+def conform_columns(path: Path) -> None:
+    """Rewrite a file with exactly the 18 listing columns (a missing one as all-null),
+    keeping its name and mtime."""
+    from resi.simulation.network import COLUMNS
+
+    stat = path.stat()
+    frame = pd.read_parquet(path).reindex(columns=COLUMNS)
+    frame.to_parquet(path, index=False)
+    os.utime(path, (stat.st_atime, stat.st_mtime))
+
+
 def write_miner_file(
     bucket: Path, hotkey: str, job: str, frame: pd.DataFrame, server_time: int
 ) -> Path:
@@ -97,8 +111,11 @@ def clean_bucket(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     writer.write_network(out, seed=46, listings=150, miners=3, bad=False)
     truth = json.loads((out / "truth" / "miners.json").read_text())
     for special in truth["special_files"]:
+        path = out / "bucket" / special["key"]
+        if any(note.startswith(("missing_column:", "extra_column:")) for note in special["notes"]):
+            conform_columns(path)
         if "claimed_count_mismatch" in special["notes"]:
-            rename_key(out / "bucket" / special["key"], count=special["actual_count"])
+            rename_key(path, count=special["actual_count"])
     return out / "bucket", truth
 
 
@@ -153,7 +170,12 @@ def triggered(server_env, clean_bucket, tmp_path_factory) -> Iterator[tuple[dict
         frame = honest_rows.sample(n=rows, replace=True, random_state=day).reset_index(drop=True)
         write_miner_file(bucket, SPIKER, "zillow_testnet_all", frame, last + day * 86400)
 
+    # schema_drift: a miner whose pandas file has no `price` column at all
+    no_price = honest_rows.head(30).drop(columns=["price"])
+    write_miner_file(bucket, DRIFTER, "zillow_testnet_all", no_price, last)
+
     subjects = {
+        "schema_drift": DRIFTER,
         "clock_skew": honest_c,
         "claimed_count_mismatch": honest_a,
         "rejected_files": honest_a,
@@ -192,6 +214,7 @@ def test_clean_network_is_quiet(clean_db):
         "clock_skew",
         "rejected_files",
         "volume_spike",
+        "schema_drift",
     ],
 )
 def test_each_alert_fires_on_its_misbehaviour(triggered, kind):
@@ -215,6 +238,22 @@ def test_triggered_alerts_name_only_the_misbehaving(triggered, clean_bucket):
     assert kinds["low_agreement"]["severity"] == "error"  # 2 of 16 fields wrong: 0.875
     assert float(kinds["clock_skew"]["figure"]) == pytest.approx(5, abs=0.1)
     assert kinds["volume_spike"]["severity"] == "error"  # 600 rows against a median of 40
+
+
+def test_a_missing_column_is_drift_and_not_a_perfect_validation_score(triggered):
+    env, _, _ = triggered
+    [drift] = [a for a in open_alerts(env) if a["kind"] == "schema_drift"]
+    assert drift["subject"] == DRIFTER and "missing: price" in drift["details"]
+    with connect(env) as conn:
+        row = conn.execute(
+            "select files_with_schema_drift, missing_column_names, invalid_rows,"
+            " mean_validation_score from marts.miner_performance where miner_hotkey = %s",
+            [DRIFTER],
+        ).fetchone()
+    assert row is not None
+    files, missing, invalid, score = row
+    assert (files, missing, invalid) == (1, "price", 30)
+    assert score is not None and score < 1
 
 
 def test_stale_source_fires_when_nothing_was_loaded_for_days(triggered):

@@ -21,6 +21,7 @@ MARTS = {
     "marts.miner_attestations": "attestation_id",
     "intermediate.int_miner_listing_agreement": "zpid, miner_hotkey",
     "marts.miner_performance": "miner_hotkey",
+    "intermediate.int_listing_rows_normalized": "file_id, row_index",
 }
 
 

@@ -14,6 +14,10 @@ source_files as (
     select * from {{ ref('stg_raw__source_files') }}
 ),
 
+state_zip_ranges as (
+    select * from {{ ref('state_zip_ranges') }}
+),
+
 job_zip_codes as (
     select
         source_files.file_id,
@@ -34,7 +38,7 @@ requested as (
     group by zip_code
 ),
 
-final as (
+unioned as (
     select
         coalesce(target_zip_codes.zip_code, requested.zip_code) as zip_code,
         target_zip_codes.state as target_state,
@@ -46,6 +50,25 @@ final as (
         requested.first_requested_at
     from target_zip_codes
     full outer join requested on target_zip_codes.zip_code = requested.zip_code
+),
+
+zip_range_states as (
+    select
+        unioned.zip_code,
+        min(state_zip_ranges.state_code) as state_code
+    from unioned
+    inner join state_zip_ranges
+        on unioned.zip_code between state_zip_ranges.zip_from and state_zip_ranges.zip_to
+    group by unioned.zip_code
+),
+
+-- the state a zip code belongs to: the seed's, else the one whose zip ranges hold it
+final as (
+    select
+        unioned.*,
+        coalesce(unioned.target_state, zip_range_states.state_code) as zip_state
+    from unioned
+    left join zip_range_states on unioned.zip_code = zip_range_states.zip_code
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#-
-    One row per state that has listings or target zip codes: listings, miners and
-    agreement per state, and how many of the zip codes asked for there are covered.
+    One row per state that has listings or asked-for zip codes: listings, miners and
+    agreement per state, and how many of the zip codes asked for there (each in its state:
+    int_target_zip_codes_unioned.zip_state) have at least one listing.
 -#}
 
 with
@@ -13,8 +14,9 @@ attestations as (
     select * from {{ ref('miner_attestations') }}
 ),
 
-coverage_by_zip as (
-    select * from {{ ref('coverage_by_zip') }}
+target_zip_codes as (
+    select * from {{ ref('int_target_zip_codes_unioned') }}
+    where zip_state is not null
 ),
 
 state_listings as (
@@ -30,25 +32,22 @@ state_listings as (
 ),
 
 state_miners as (
-    select
-        listings.state,
-        count(distinct attestations.miner_hotkey) as miners_count
-    from attestations
-    inner join listings on attestations.zpid = listings.zpid
-    where listings.state is not null
-    group by listings.state
+    {{ attesting_miners_by('state') }}
+),
+
+listed_zip_codes as (
+    select distinct zip_code
+    from listings
 ),
 
 state_targets as (
     select
-        state,
-        count(*) filter (where is_target_zip or is_requested_by_job) as target_zip_codes_count,
-        count(*) filter (
-            where (is_target_zip or is_requested_by_job) and listings_count > 0
-        ) as target_zip_codes_covered
-    from coverage_by_zip
-    where state is not null
-    group by state
+        target_zip_codes.zip_state as state,
+        count(*) as target_zip_codes_count,
+        count(listed_zip_codes.zip_code) as target_zip_codes_covered
+    from target_zip_codes
+    left join listed_zip_codes on target_zip_codes.zip_code = listed_zip_codes.zip_code
+    group by target_zip_codes.zip_state
 ),
 
 final as (

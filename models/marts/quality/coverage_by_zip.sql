@@ -30,19 +30,13 @@ zip_listings as (
 ),
 
 zip_miners as (
-    select
-        listings.zip_code,
-        count(distinct attestations.miner_hotkey) as miners_count
-    from attestations
-    inner join listings on attestations.zpid = listings.zpid
-    where listings.zip_code is not null
-    group by listings.zip_code
+    {{ attesting_miners_by('zip_code') }}
 ),
 
 final as (
     select
         coalesce(zip_listings.zip_code, target_zip_codes.zip_code) as zip_code,
-        coalesce(zip_listings.state, target_zip_codes.target_state) as state,
+        coalesce(zip_listings.state, target_zip_codes.zip_state) as state,
         coalesce(zip_listings.listings_count, 0)::integer as listings_count,
         coalesce(zip_miners.miners_count, 0)::integer as miners_count,
         round(zip_listings.mean_consensus_score, 6) as mean_consensus_score,
