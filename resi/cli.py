@@ -54,6 +54,7 @@ def _simulate(args: argparse.Namespace) -> int:
         listings=args.listings,
         miners=args.miners,
         bad=args.bad,
+        scenario=args.scenario,
     )
     print(report)
     return 0
@@ -111,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--listings", type=int, default=5000)
     sim.add_argument("--miners", type=int, default=20)
     sim.add_argument("--bad", action="store_true", help="add the objects the loader must reject")
+    sim.add_argument(
+        "--scenario", help="add a threat: ordinary, listing-changes, reuploads, copycats, "
+        "repacked-copies, colluding-third, colluding-majority, colluding-60"
+    )
     sim.set_defaults(func=_simulate)
 
     load = sub.add_parser("load", help="load miner Parquet files into the raw schema")
