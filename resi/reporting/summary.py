@@ -57,10 +57,33 @@ def _mart_lines(conn: psycopg.Connection) -> list[str]:
     return lines
 
 
+def _reliability_lines(conn: psycopg.Connection) -> list[str]:
+    """Top and worst miners by the consensus method's reliability (copiers have none of
+    their own and are left out; a coordinated group is shown beside its members)."""
+    ranked = """
+        select miner_hotkey, reliability, compared_votes, coalesce(coordinated_group_id, '')
+        from marts.miner_reliability
+        where compared_votes > 0
+        order by reliability {direction}, compared_votes desc, miner_hotkey
+        limit 3
+    """
+    lines: list[str] = []
+    for title, direction in (("top miners", "desc"), ("worst miners", "asc")):
+        rows = conn.execute(ranked.format(direction=direction)).fetchall()
+        lines.append(f"{title} (reliability: agreement with the settled values)")
+        lines += [
+            f"  {hotkey[:16]:<16}  {float(score):>7.2%}  {votes:>9,} votes  {group[:22]}"
+            for hotkey, score, votes, group in rows
+        ]
+    return lines
+
+
 def _insight_lines(conn: psycopg.Connection) -> list[str]:
     """Top and worst miners by agreement, and the open alerts by severity (issue 6 marts)."""
     lines: list[str] = []
-    if _relation_exists(conn, "marts.miner_performance"):
+    if _relation_exists(conn, "marts.miner_reliability"):
+        lines += _reliability_lines(conn)
+    elif _relation_exists(conn, "marts.miner_performance"):
         ranked = """
             select miner_hotkey, agreement_ratio, field_votes, files_loaded
             from marts.miner_performance
