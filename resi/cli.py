@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--miners", type=int, default=20)
     sim.add_argument("--bad", action="store_true", help="add the objects the loader must reject")
     sim.add_argument(
-        "--scenario", help="add a threat: ordinary, listing-changes, reuploads, copycats, "
-        "repacked-copies, colluding-third, colluding-majority, colluding-60"
+        "--scenario",
+        help="add a threat: ordinary, listing-changes, reuploads, copycats, "
+        "repacked-copies, colluding-third, colluding-majority, colluding-60",
     )
     sim.set_defaults(func=_simulate)
 

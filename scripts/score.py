@@ -118,7 +118,9 @@ def score(out_dir: Path, rule: str = "method", show: int = 5) -> dict[str, objec
         price_right += "price" not in wrong
         silently_wrong += silent
         if wrong and len(examples) < show:
-            detail = ", ".join(f"{f}: {found.get(f, (None,))[0]!r} != {listing[f]!r}" for f in wrong)
+            detail = ", ".join(
+                f"{f}: {found.get(f, (None,))[0]!r} != {listing[f]!r}" for f in wrong
+            )
             examples.append(f"  zpid {listing['zpid']}: {detail}")
     n = len(truth) or 1
     return {

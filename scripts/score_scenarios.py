@@ -39,15 +39,18 @@ def _scenario(name: str, args: argparse.Namespace) -> dict:
     out = args.work / f"{name}-{args.seed}"
     env = dict(os.environ, PGDATABASE=f"resi_score_{name.replace('-', '_')}")
     if not (out / "truth" / "miners.json").exists():
-        _run([*RESI, "simulate", str(out), "--seed", str(args.seed), "--listings",
-              str(args.listings), "--miners", str(args.miners), "--scenario", name], env)  # fmt: skip
+        size = ["--listings", str(args.listings), "--miners", str(args.miners)]
+        _run(
+            [*RESI, "simulate", str(out), "--seed", str(args.seed), *size, "--scenario", name], env
+        )
     with psycopg.connect(dbname="postgres", autocommit=True) as conn:
         conn.execute(f"drop database if exists {env['PGDATABASE']} with (force)")
         conn.execute(f"create database {env['PGDATABASE']}")
     _run([*RESI, "load", str(out / "bucket")], env)
     _run([*RESI, "dbt", "seed", "--quiet"], env)
     _run([*RESI, "dbt", "run", "--quiet"], env)
-    figures = json.loads(_run([sys.executable, "scripts/score.py", str(out), "--min", "0", "--json"], env))
+    score = [sys.executable, "scripts/score.py", str(out), "--min", "0", "--json"]
+    figures = json.loads(_run(score, env))
     with psycopg.connect(dbname="postgres", autocommit=True) as conn:
         conn.execute(f"drop database if exists {env['PGDATABASE']} with (force)")
     return figures

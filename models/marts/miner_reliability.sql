@@ -55,7 +55,7 @@ main_origin as (
         miner_hotkey,
         origin_hotkey
     from copy_relations
-    order by miner_hotkey, copied_reports desc, origin_hotkey
+    order by miner_hotkey asc, copied_reports desc, origin_hotkey asc
 ),
 
 reliability as (

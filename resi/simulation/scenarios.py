@@ -78,11 +78,13 @@ SCENARIOS: dict[str, Scenario] = {
             "repacked-copies", "10 extra hotkeys re-pack one honest miner's rows", repackers=10
         ),
         Scenario(
-            "colluding-third", "5 extra hotkeys push one false price on 30% of listings",
+            "colluding-third",
+            "5 extra hotkeys push one false price on 30% of listings",
             colluders=5,
         ),  # fmt: skip
         Scenario(
-            "colluding-majority", "10 extra hotkeys (half) push one false price on 30%",
+            "colluding-majority",
+            "10 extra hotkeys (half) push one false price on 30%",
             colluders=10,
         ),  # fmt: skip
         Scenario(
@@ -169,7 +171,7 @@ def _append_files(
 
 def _last_rows(net: Network, miner: int) -> dict[int, int]:
     """Per listing, the index of the miner's latest original row (by round)."""
-    sel = np.nonzero((net.rows.miner == miner))[0]
+    sel = np.nonzero(net.rows.miner == miner)[0]
     latest: dict[int, int] = {}
     for i in sel[np.argsort(net.rows.round[sel], kind="stable")].tolist():
         latest[int(net.rows.listing[i])] = i
@@ -273,12 +275,18 @@ def _colluders(rng: np.random.Generator, net: Network, count: int) -> None:
         address = _addresses(lst, cl.style["address"], cl.style["double_spaces"])[li]
         parts.append(
             Rows(
-                listing=li, miner=np.full(k, cl.index), round=np.full(k, last),
+                listing=li,
+                miner=np.full(k, cl.index),
+                round=np.full(k, last),
                 price=np.where(colluded[li], false_price[li], lst.price[li, last]),
-                status=lst.status[li, last].copy(), bedrooms=lst.bedrooms[li].copy(),
-                bathrooms=lst.bathrooms[li].copy(), living_area=lst.living_area[li].copy(),
-                days=lst.days[li, last].copy(), address=address.astype(object),
-                latitude=lst.latitude[li].copy(), longitude=lst.longitude[li].copy(),
+                status=lst.status[li, last].copy(),
+                bedrooms=lst.bedrooms[li].copy(),
+                bathrooms=lst.bathrooms[li].copy(),
+                living_area=lst.living_area[li].copy(),
+                days=lst.days[li, last].copy(),
+                address=address.astype(object),
+                latitude=lst.latitude[li].copy(),
+                longitude=lst.longitude[li].copy(),
                 scraped_ms=np.zeros(k, dtype=np.int64),
             )  # fmt: skip
         )

@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from resi.simulation.bad_objects import write_bad_objects
-from resi.simulation.scenarios import SCENARIO_KINDS, apply_scenario
 from resi.simulation.network import (
     MINER_KINDS,
     RAW_HOME_STATUS_VARIANTS,
@@ -30,6 +29,7 @@ from resi.simulation.network import (
     truth_table,
     write_object,
 )
+from resi.simulation.scenarios import SCENARIO_KINDS, apply_scenario
 
 _WORKER_NET: Network | None = None
 
@@ -94,7 +94,8 @@ def write_network(
     return (
         f"wrote {rows_written:,} rows in {len(written):,} files from {len(net.miners)} miners "
         f"({', '.join(f'{n} {k}' for k, n in kinds.items())}) covering {net.listings.n:,} "
-        f"listings over {ROUNDS} rounds (scenario {scenario or 'ordinary'}), plus {len(bad_objects)} bad objects, "
+        f"listings over {ROUNDS} rounds (scenario {scenario or 'ordinary'}), "
+        f"plus {len(bad_objects)} bad objects, "
         f"in {seconds:.1f}s\n  bucket: {bucket}\n  truth:  {truth_dir}"
     )
 

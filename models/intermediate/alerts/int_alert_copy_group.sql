@@ -21,7 +21,7 @@ per_copier as (
         min(first_copied_at) as first_copied_at,
         string_agg(
             origin_hotkey || ' (' || copied_reports || ')', ', '
-            order by copied_reports desc, origin_hotkey
+            order by copied_reports desc, origin_hotkey asc
         ) as origins
     from copy_relations
     group by miner_hotkey

@@ -3,18 +3,22 @@
 {#-
     One row per source that belongs to a coordinated group: sources that vote for the same
     disputed values far more often than independent sources would. A value is disputed
-    when it lost without being superseded (a dissent), or when its field is contested
-    (both sides). Two sources are linked when they share at least
+    when it was pushed against the value first reported for the field (it came later,
+    is not superseded by a trusted re-scrape) and it lost, or its field is contested.
+    Two sources are linked when they share at least
     var consensus_coordinated_min_shared disputed values and, each way, at least
     var consensus_coordinated_min_share of the one's disputed votes on fields the other
-    also voted on are the very same value:
-    independent miners' errors rarely coincide, a group's pushed values always do.
-    Groups are the connected components of the links, found by a fixed number of rounds
-    of smallest-label propagation (one CTE per round).
+    also voted on are the very same value, and on some field the values they pushed
+    together cover at least var consensus_coordinated_min_listing_share of the listings
+    both report: independent miners' errors rarely coincide, a group's pushed values
+    always do. Groups are the connected components of the links,
+    found by a fixed number of rounds of smallest-label propagation (one CTE per round).
 
-    When a group outnumbers the honest miners, it wins and the honest side dissents:
-    both sides of a contested split are then named, because the data alone cannot say
-    which one lies (see the docs page consensus_method).
+    Why "pushed against the first value": when a group outnumbers the honest miners it
+    wins and the honest side loses; both sides of a contested split look alike, except
+    that the honest value was there first, seen by independent sources, and the group's
+    value came on top of it. A group that reports first and is contradicted later is not
+    found by this rule (the listing is still contested).
 -#}
 
 with
@@ -27,13 +31,27 @@ votes as (
     select * from {{ ref('int_consensus_votes') }}
 ),
 
-disputed_values as (
-    select zpid, field_name, field_value
+live_values as (
+    select
+        *,
+        min(first_reported_at) over (partition by zpid, field_name) as field_first_reported_at
     from consensus
     where
         field_name in {{ scored_field_names_sql() }}
         and independent_source_count > 0
         and not is_superseded
+),
+
+-- pushed against what was there first: a later value that lost, or that won a contested
+-- field (the value first reported is never a pushed one)
+disputed_values as (
+    select
+        zpid,
+        field_name,
+        field_value
+    from live_values
+    where
+        first_reported_at > field_first_reported_at
         and (is_contested or not is_consensus)
 ),
 
@@ -76,25 +94,91 @@ directed_pairs as (
     group by disputed_votes.source_id, votes.source_id
 ),
 
+-- listings both sources of a pair voted on (any field)
+source_listings as (
+    select distinct
+        zpid,
+        source_id
+    from votes
+),
+
+co_covered as (
+    select
+        first_listings.source_id as source_a,
+        second_listings.source_id as source_b,
+        count(*) as co_listings
+    from source_listings as first_listings
+    inner join source_listings as second_listings
+        on
+            first_listings.zpid = second_listings.zpid
+            and first_listings.source_id < second_listings.source_id
+    group by first_listings.source_id, second_listings.source_id
+),
+
+-- per pair and field: disputed values both voted for
+shared_per_field as (
+    select
+        first_votes.source_id as source_a,
+        second_votes.source_id as source_b,
+        first_votes.field_name,
+        count(*) as shared_values
+    from disputed_votes as first_votes
+    inner join disputed_votes as second_votes
+        on
+            first_votes.zpid = second_votes.zpid
+            and first_votes.field_name = second_votes.field_name
+            and first_votes.field_value = second_votes.field_value
+            and first_votes.source_id < second_votes.source_id
+    group by first_votes.source_id, second_votes.source_id, first_votes.field_name
+),
+
+pushed_together as (
+    select
+        source_a,
+        source_b,
+        max(shared_values) as top_field_shared_values
+    from shared_per_field
+    group by source_a, source_b
+),
+
 links as (
     select
-        forward.source_a,
-        forward.source_b,
-        forward.shared_values
-    from directed_pairs as forward
-    inner join directed_pairs as backward
-        on forward.source_a = backward.source_b and forward.source_b = backward.source_a
+        outbound.source_a,
+        outbound.source_b,
+        outbound.shared_values
+    from directed_pairs as outbound
+    inner join directed_pairs as inbound
+        on outbound.source_a = inbound.source_b and outbound.source_b = inbound.source_a
+    inner join pushed_together
+        on
+            outbound.source_a = pushed_together.source_a
+            and outbound.source_b = pushed_together.source_b
+    inner join co_covered
+        on
+            outbound.source_a = co_covered.source_a
+            and outbound.source_b = co_covered.source_b
     where
-        forward.source_a < forward.source_b
-        and forward.shared_values >= {{ var('consensus_coordinated_min_shared') }}
-        and forward.shared_values >= {{ var('consensus_coordinated_min_share') }} * forward.co_voted
-        and backward.shared_values >= {{ var('consensus_coordinated_min_share') }} * backward.co_voted
+        outbound.source_a < outbound.source_b
+        and outbound.shared_values >= {{ var('consensus_coordinated_min_shared') }}
+        and outbound.shared_values
+        >= {{ var('consensus_coordinated_min_share') }} * outbound.co_voted
+        and inbound.shared_values
+        >= {{ var('consensus_coordinated_min_share') }} * inbound.co_voted
+        -- on some field, they pushed the same values on a real share of their common listings
+        and pushed_together.top_field_shared_values
+        >= {{ var('consensus_coordinated_min_listing_share') }} * co_covered.co_listings
 ),
 
 edges as (
-    select source_a as source_id, source_b as neighbour_id from links
+    select
+        source_a as source_id,
+        source_b as neighbour_id
+    from links
     union all
-    select source_b as source_id, source_a as neighbour_id from links
+    select
+        source_b as source_id,
+        source_a as neighbour_id
+    from links
 ),
 
 labels_0 as (
@@ -119,9 +203,15 @@ shared_per_source as (
         source_id,
         sum(shared_values) as shared_values
     from (
-        select source_a as source_id, shared_values from links
+        select
+            source_a as source_id,
+            shared_values
+        from links
         union all
-        select source_b as source_id, shared_values from links
+        select
+            source_b as source_id,
+            shared_values
+        from links
     ) as linked
     group by source_id
 ),

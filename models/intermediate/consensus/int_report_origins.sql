@@ -64,7 +64,8 @@ sourced as (
             listing_reports.attestation_id::text
         ) as observation_key
     from listing_reports
-    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey
+    -- the coldkey, when the seed has one (source_id_of)
+    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey  -- noqa: ST11
 ),
 
 ordered as (

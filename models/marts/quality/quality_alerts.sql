@@ -290,7 +290,11 @@ stale_source as (
 -- the int_alert_* models (one row per subject with evidence), opened by the thresholds in
 -- the alert_thresholds seed; 'above': opens at figure >= warn, error at >= error;
 -- 'below': opens at figure < warn, error at figure < error
-{%- set alert_models = ['int_alert_copy_group', 'int_alert_coordinated_group', 'int_alert_stale_reuploads'] %}
+{%- set alert_models = [
+    'int_alert_copy_group',
+    'int_alert_coordinated_group',
+    'int_alert_stale_reuploads',
+] %}
 alert_evidence as (
     {%- for alert_model in alert_models %}
     select * from {{ ref(alert_model) }}
@@ -309,10 +313,14 @@ thresholded as (
         alert_evidence.alert_kind as kind,
         case
             when
-                (alert_thresholds.direction = 'above'
-                and alert_evidence.figure >= alert_thresholds.error_threshold)
-                or (alert_thresholds.direction = 'below'
-                and alert_evidence.figure < alert_thresholds.error_threshold)
+                (
+                    alert_thresholds.direction = 'above'
+                    and alert_evidence.figure >= alert_thresholds.error_threshold
+                )
+                or (
+                    alert_thresholds.direction = 'below'
+                    and alert_evidence.figure < alert_thresholds.error_threshold
+                )
                 then 'error'
             else 'warn'
         end as severity,
@@ -320,10 +328,14 @@ thresholded as (
         alert_evidence.figure,
         case
             when
-                (alert_thresholds.direction = 'above'
-                and alert_evidence.figure >= alert_thresholds.error_threshold)
-                or (alert_thresholds.direction = 'below'
-                and alert_evidence.figure < alert_thresholds.error_threshold)
+                (
+                    alert_thresholds.direction = 'above'
+                    and alert_evidence.figure >= alert_thresholds.error_threshold
+                )
+                or (
+                    alert_thresholds.direction = 'below'
+                    and alert_evidence.figure < alert_thresholds.error_threshold
+                )
                 then alert_thresholds.error_threshold
             else alert_thresholds.warn_threshold
         end as threshold,
@@ -332,10 +344,14 @@ thresholded as (
     from alert_evidence
     inner join alert_thresholds on alert_evidence.alert_kind = alert_thresholds.alert_kind
     where
-        (alert_thresholds.direction = 'above'
-        and alert_evidence.figure >= alert_thresholds.warn_threshold)
-        or (alert_thresholds.direction = 'below'
-        and alert_evidence.figure < alert_thresholds.warn_threshold)
+        (
+            alert_thresholds.direction = 'above'
+            and alert_evidence.figure >= alert_thresholds.warn_threshold
+        )
+        or (
+            alert_thresholds.direction = 'below'
+            and alert_evidence.figure < alert_thresholds.warn_threshold
+        )
 ),
 
 alerts as (
