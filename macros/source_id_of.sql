@@ -16,7 +16,7 @@
         {%- endif -%}
     {%- endif -%}
     {%- if found.coldkey -%}
-        coalesce('coldkey:' || nullif({{ miner_uids }}.coldkey, ''), {{ hotkey_expr }})
+        coalesce('coldkey:' || nullif({{ miner_uids }}.coldkey::text, ''), {{ hotkey_expr }})
     {%- else -%}
         {{ hotkey_expr }}
     {%- endif -%}
