@@ -13,7 +13,8 @@
 
     Rules, in order:
       1. superseded: a value that a trusted source reported earlier and has since replaced
-         by another value (its own re-scrape saw the listing change) no longer competes.
+         by another value (its own re-scrape saw the listing change) no longer competes,
+         unless some source observed it again after that replacement (A -> B -> A).
       2. support: the sum of the weights of the sources whose current vote it is.
       3. rank: not superseded first, then support, then independent sources, then the
          latest observation, then the smallest value text (byte order).
@@ -44,15 +45,17 @@
                 and votes.field_name = weights.field_name
     ),
 
-    -- values that a trusted source saw replaced by its own later observation
+    -- values that a trusted source saw replaced by its own later observation, and when
     superseded as (
-        select distinct
+        select
             weighted_votes.zpid,
             weighted_votes.field_name,
-            earlier.field_value
+            earlier.field_value,
+            max(weighted_votes.observed_at) as superseded_at
         from weighted_votes
         cross join lateral jsonb_array_elements_text(weighted_votes.earlier_values) as earlier (field_value)
         where weighted_votes.is_trusted
+        group by weighted_votes.zpid, weighted_votes.field_name, earlier.field_value
     ),
 
     value_support as (
@@ -71,7 +74,9 @@
     flagged as (
         select
             value_support.*,
-            superseded.field_value is not null as is_superseded
+            -- unless someone observed the value again after it was replaced (A -> B -> A)
+            coalesce(superseded.superseded_at > value_support.last_observed_at, false)
+                as is_superseded
         from value_support
         left join superseded
             on

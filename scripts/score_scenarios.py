@@ -4,7 +4,7 @@
         [--seed 46] [--listings 1500] [--miners 10] [--only NAME ...] [--work DIR]
 
 For each scenario: `resi simulate` (10 ordinary miners plus the threat), a fresh database
-(resi_score_<scenario>, dropped first), `resi load`, `resi dbt seed` and `resi dbt run`, then
+(resi_score_<scenario>_<seed>, dropped first), `resi load`, `resi dbt seed` and `resi dbt run`, then
 scripts/score.py --json. Prints one Markdown table: the seed's plain majority and the
 project's method side by side (listings right, price right, silently wrong), the method's
 calibration at confidence >= 0.9 and the share of colluding/copying hotkeys the alerts
@@ -37,7 +37,7 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 
 def _scenario(name: str, args: argparse.Namespace) -> dict:
     out = args.work / f"{name}-{args.seed}"
-    env = dict(os.environ, PGDATABASE=f"resi_score_{name.replace('-', '_')}")
+    env = dict(os.environ, PGDATABASE=f"resi_score_{name.replace('-', '_')}_{args.seed}")
     if not (out / "truth" / "miners.json").exists():
         size = ["--listings", str(args.listings), "--miners", str(args.miners)]
         _run(

@@ -183,6 +183,7 @@ def _listing_changes(rng: np.random.Generator, net: Network, day: int) -> None:
     n = lst.n
     changed = np.nonzero(rng.random(n) < 0.15)[0]
     last = ROUNDS - 1
+    span = int(net.round_start[-1] - net.round_start[0])  # days since the first round
     for li in changed.tolist():
         status = lst.status[li, last]
         if status == _FOR_SALE and rng.random() < 0.5:
@@ -191,9 +192,10 @@ def _listing_changes(rng: np.random.Generator, net: Network, day: int) -> None:
             lst.status[li, last] = _SOLD
         else:  # a price cut
             lst.price[li, last] = int(round(lst.price[li, last] * rng.uniform(0.9, 0.97), -3))
-        lst.days[li, last] = lst.days[li, 0] + day // _DAY
+        lst.days[li, last] = lst.days[li, 0] + (span + day) // _DAY
     originals = [m for m in net.miners if m.kind not in ("copycat",) and m.copies is None]
-    rescrapers = [m for m in originals if rng.random() < 0.4]
+    count = round(0.4 * len(originals))
+    rescrapers = [originals[i] for i in sorted(rng.choice(len(originals), count, replace=False))]
     picks: list[int] = []
     for m in rescrapers:
         latest = _last_rows(net, m.index)
