@@ -42,6 +42,15 @@
         from {{ generate_schema_name('intermediate', none) }}.incremental_watermarks as watermarks
         where watermarks.model_name = '{{ this.schema }}.{{ this.identifier }}'
     )
+    -- and the listings whose consensus moved with the source weights (consensus_weights.sql)
+    union
+    select moved.zpid
+    from {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings as moved
+    where moved.moved_at > (
+        select coalesce(max(watermarks.processed_through), '-infinity'::timestamptz)
+        from {{ generate_schema_name('intermediate', none) }}.incremental_watermarks as watermarks
+        where watermarks.model_name = '{{ this.schema }}.{{ this.identifier }}'
+    )
 {% endmacro %}
 
 {#- Post-hook: this model has now consumed every report in int_listing_reports. -#}

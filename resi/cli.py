@@ -81,6 +81,7 @@ def _simulate(args: argparse.Namespace) -> int:
         listings=args.listings,
         miners=args.miners,
         bad=args.bad,
+        scenario=args.scenario,
     )
     print(report)
     return 0
@@ -93,6 +94,11 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--listings", type=int, default=5000, help="listings (default 5000)")
     sim.add_argument("--miners", type=int, default=20, help="miners (default 20)")
     sim.add_argument("--bad", action="store_true", help="add the objects the loader must reject")
+    sim.add_argument(
+        "--scenario",
+        help="add a threat: ordinary, listing-changes, reuploads, copycats, "
+        "repacked-copies, colluding-third, colluding-majority, colluding-60",
+    )
     sim.set_defaults(func=_simulate)
 
 

@@ -1,18 +1,27 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ record_consensus_moved_listings() }}",
+        ],
         incremental_strategy='delete+insert',
         unique_key='zpid',
         on_schema_change='fail',
         indexes=[{'columns': ['zpid', 'field_name']}],
-        post_hook="{{ record_incremental_watermark() }}",
+        post_hook=[
+            "{{ record_incremental_watermark() }}",
+            "{{ record_consensus_applied_weights() }}",
+        ],
     )
 }}
 
 {#-
-    One row per (zpid, field_name, field_value) ever reported, tallied by the consensus
-    rule. Incremental: a run recomputes every row of the listings its new reports touch.
+    One row per (zpid, field_name, field_value) ever reported: the project's consensus
+    method (independent, reliability-weighted latest observations; docs: consensus_method)
+    and, beside it, the seed's plain majority of latest reports, so the two can be
+    compared. Incremental: a run recomputes the listings its new reports touch and the
+    listings whose voters' weights moved (macros/consensus_weights.sql).
 -#}
 
 with
@@ -26,8 +35,51 @@ field_reports as (
     {{- only_touched_listings() }}
 ),
 
-ranked_votes as (
+votes as (
+    select * from {{ ref('int_consensus_votes') }}
+    {{- only_touched_listings() }}
+),
+
+source_weights as (
+    select * from {{ ref('int_source_reliability') }}
+),
+
+plain_majority as (
     {{ majority_of_latest_reports('field_reports') }}
+),
+
+method as (
+    {{ independent_weighted_latest('votes', 'source_weights') }}
+),
+
+joined as (
+    select
+        plain_majority.zpid,
+        plain_majority.field_name,
+        plain_majority.field_value,
+        plain_majority.miner_count,
+        plain_majority.submission_count,
+        plain_majority.first_reported_at,
+        plain_majority.last_reported_at,
+        plain_majority.confidence_score as plain_confidence_score,
+        plain_majority.is_consensus as is_plain_majority,
+        method.is_winner,
+        method.confidence_score,
+        method.source_count,
+        method.support,
+        method.is_superseded,
+        bool_or(method.is_contested)
+            over (partition by plain_majority.zpid, plain_majority.field_name)
+            as field_is_contested,
+        bool_or(method.zpid is not null)
+            over (partition by plain_majority.zpid, plain_majority.field_name)
+            as field_has_votes
+    from plain_majority
+    left join method
+        on
+            plain_majority.zpid = method.zpid
+            and plain_majority.field_name = method.field_name
+            and plain_majority.field_value = method.field_value
 ),
 
 final as (
@@ -39,9 +91,21 @@ final as (
         submission_count,
         first_reported_at,
         last_reported_at,
-        confidence_score,
-        is_consensus
-    from ranked_votes
+        case
+            when field_has_votes then coalesce(confidence_score, 0)
+            else plain_confidence_score
+        end as confidence_score,
+        case
+            when field_has_votes then coalesce(is_winner, false)
+            else is_plain_majority
+        end as is_consensus,
+        coalesce(source_count, 0) as independent_source_count,
+        coalesce(support, 0) as weight,
+        coalesce(field_is_contested, false) as is_contested,
+        coalesce(is_superseded, false) as is_superseded,
+        plain_confidence_score,
+        is_plain_majority
+    from joined
 )
 
 select * from final

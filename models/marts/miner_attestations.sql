@@ -42,6 +42,11 @@ listing_consensus as (
     {{- only_touched_listings() }}
 ),
 
+report_origins as (
+    select * from {{ ref('int_report_origins') }}
+    {{- only_touched_listings() }}
+),
+
 miner_uids as (
     select * from {{ ref('miner_uids') }}
 ),
@@ -104,12 +109,14 @@ final as (
         listing_reports.parquet_file_path,
         listing_reports.file_row_count::integer as record_count,
         listing_reports.data_hash,
-        report_order.is_duplicate,
+        -- the same miner again, or a copy of another miner's observation
+        report_order.is_duplicate or report_origins.report_kind = 'copy' as is_duplicate,
         listing_reports.is_valid as is_validated,
         report_order.validation_timestamp,
         field_agreement.validation_score
     from listing_reports
     inner join report_order on listing_reports.attestation_id = report_order.attestation_id
+    inner join report_origins on listing_reports.attestation_id = report_origins.attestation_id
     left join field_agreement on listing_reports.attestation_id = field_agreement.attestation_id
     left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey
 )

@@ -66,7 +66,9 @@ pivoted as (
         round(
             avg(confidence_score) filter (where field_name in {{ scored_field_names_sql() }}),
             6
-        ) as consensus_score
+        ) as consensus_score,
+        string_agg(field_name, ',' order by field_name) filter (where is_contested)
+            as contested_fields
     from consensus_values
     group by zpid
 ),
@@ -93,6 +95,7 @@ final as (
         report_stats.total_submissions::integer as total_submissions,
         report_stats.unique_miners_count::integer as unique_miners_count,
         pivoted.consensus_score,
+        pivoted.contested_fields,
         {{ freshness_hours('network.latest_submission_at', 'report_stats.last_updated_at') }}
             as data_freshness_hours
     from pivoted

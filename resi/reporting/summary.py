@@ -82,24 +82,26 @@ def _alert_figures(conn: psycopg.Connection) -> list[Figure]:
 
 
 def _miner_tables(conn: psycopg.Connection) -> list[Table]:
-    """Top and worst miners by agreement with the consensus."""
-    if not _relation_exists(conn, "marts.miner_performance"):
+    """Top and worst miners by the consensus method's reliability: agreement with the
+    settled values (copiers have no votes of their own and are left out; a coordinated
+    group is named beside its members)."""
+    if not _relation_exists(conn, "marts.miner_reliability"):
         return []
     ranked = """
-        select miner_hotkey, agreement_ratio, field_votes, files_loaded
-        from marts.miner_performance
-        where agreement_ratio is not null and field_votes > 0
-        order by agreement_ratio {direction}, field_votes desc, miner_hotkey
+        select miner_hotkey, reliability, compared_votes, coalesce(coordinated_group_id, '')
+        from marts.miner_reliability
+        where compared_votes > 0
+        order by reliability {direction}, compared_votes desc, miner_hotkey
         limit 3
     """
     tables = []
     for title, direction in (("top miners", "desc"), ("worst miners", "asc")):
-        table = Table(title=f"\n{title} (agreement with consensus)", box=box.SIMPLE_HEAD,
+        table = Table(title=f"\n{title} (reliability)", box=box.SIMPLE_HEAD,
                       title_justify="left", show_edge=False, pad_edge=False)  # fmt: skip
-        for name in ("miner", "agreement", "votes", "files"):
-            table.add_column(name, justify="left" if name == "miner" else "right")
-        for hotkey, ratio, votes, files in conn.execute(ranked.format(direction=direction)):
-            table.add_row(hotkey[:16], f"{float(ratio):.2%}", f"{votes:,}", f"{files:,}")
+        for name in ("miner", "reliability", "votes", "group"):
+            table.add_column(name, justify="right" if name in ("reliability", "votes") else "left")
+        for hotkey, score, votes, group in conn.execute(ranked.format(direction=direction)):
+            table.add_row(hotkey[:16], f"{float(score):.2%}", f"{votes:,}", group[:22])
         tables.append(table)
     return tables
 

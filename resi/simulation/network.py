@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,7 @@ class FileSpec:
     round: int
     source: int | None = None  # a copycat's file: the index of the copied file
     claimed_count: int | None = None
+    style_of: int | None = None  # the miner whose formatting the rows get (default: uploader)
     zpid_float: bool = False
     price_null: bool = False
     extra_column: str | None = None
@@ -594,8 +596,11 @@ class Network:
     keys: list[str]  # each spec's key, relative to the bucket root
 
 
-def build_network(seed: int, listings: int, miners: int) -> Network:
-    """Generate the whole network in memory (no I/O)."""
+def build_network(
+    seed: int, listings: int, miners: int, threat: Callable[[Network], None] | None = None
+) -> Network:
+    """Generate the whole network in memory (no I/O); `threat` adds hotkeys, rows and files
+    before keys are named (see `resi.simulation.scenarios`); None: the network as always."""
     rng = np.random.default_rng(seed)
     span_days = float(rng.uniform(3, 7))
     round_offsets = np.linspace(0, span_days, ROUNDS)
@@ -605,6 +610,10 @@ def build_network(seed: int, listings: int, miners: int) -> Network:
     cov = _coverage(rng, crowd, lst.n)
     rows, job = _make_rows(rng, crowd, lst, cov)
     specs = _plan_files(rng, crowd, rows, job, round_start)
+    net = Network(seed, crowd, lst, rows, specs, round_start, [])
+    if threat is not None:
+        threat(net)
+    crowd, rows, specs = net.miners, net.rows, net.specs
     keys: list[str] = []
     seen: set[str] = set()
     for spec in specs:
@@ -613,7 +622,8 @@ def build_network(seed: int, listings: int, miners: int) -> Network:
             spec.claimed += 1
         keys.append(spec.key(hotkey))
         seen.add(keys[-1])
-    return Network(seed, crowd, lst, rows, specs, round_start, keys)
+    net.keys = keys
+    return net
 
 
 _ZIPS = np.array([a[0] for a in ZIP_AREAS], dtype=object)
@@ -636,7 +646,8 @@ def file_frame(net: Network, spec: FileSpec) -> pd.DataFrame:
     """The DataFrame a miner hands to `to_parquet` for one file."""
     if spec.source is not None:  # a copycat re-uploads the very same rows
         return file_frame(net, net.specs[spec.source])
-    miner, rows, sl = net.miners[spec.miner], net.rows, slice(spec.start, spec.stop)
+    styled = spec.miner if spec.style_of is None else spec.style_of
+    miner, rows, sl = net.miners[styled], net.rows, slice(spec.start, spec.stop)
     st = miner.style
     li = rows.listing[sl]
     zi = net.listings.zip_index[li]

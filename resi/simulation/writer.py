@@ -29,6 +29,7 @@ from resi.simulation.network import (
     truth_table,
     write_object,
 )
+from resi.simulation.scenarios import SCENARIO_KINDS, apply_scenario
 
 _WORKER_NET: Network | None = None
 
@@ -41,7 +42,9 @@ def _write_files(bucket: Path, indices: range, net: Network | None = None) -> No
         write_object(bucket / net.keys[i], file_frame(net, spec), spec.server)
 
 
-def write_network(out_dir: Path, *, seed: int, listings: int, miners: int, bad: bool) -> str:
+def write_network(
+    out_dir: Path, *, seed: int, listings: int, miners: int, bad: bool, scenario: str | None = None
+) -> str:
     """Write the bucket and the truth under `out_dir`; return a short human report.
 
     miners.json: {"seed", "listings", "rounds", "round_server_times" (ISO, UTC),
@@ -56,7 +59,8 @@ def write_network(out_dir: Path, *, seed: int, listings: int, miners: int, bad: 
     began = time.perf_counter()
     out_dir = Path(out_dir)
     bucket, truth_dir = out_dir / "bucket", out_dir / "truth"
-    net = build_network(seed, listings, miners)
+    threat = None if scenario is None else (lambda n: apply_scenario(n, scenario))
+    net = build_network(seed, listings, miners, threat)
     written = list(zip(net.specs, net.keys, strict=True))
     workers = min(os.cpu_count() or 1, 8) if len(written) >= 1500 else 1
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -80,6 +84,7 @@ def write_network(out_dir: Path, *, seed: int, listings: int, miners: int, bad: 
         bad_objects = write_bad_objects(net, bucket, written)
     rows_written = sum(s.rows for s, _ in written)
     doc = _miners_doc(net, written, bad_objects, rows_written)
+    doc["scenario"] = scenario or "ordinary"
     (truth_dir / "miners.json").write_text(json.dumps(doc, indent=2) + "\n")
     end = max(s.server for s, _ in written) * 1_000_000_000
     for path in truth_dir.iterdir():  # fixed mtimes for the truth too
@@ -89,7 +94,8 @@ def write_network(out_dir: Path, *, seed: int, listings: int, miners: int, bad: 
     return (
         f"wrote {rows_written:,} rows in {len(written):,} files from {len(net.miners)} miners "
         f"({', '.join(f'{n} {k}' for k, n in kinds.items())}) covering {net.listings.n:,} "
-        f"listings over {ROUNDS} rounds, plus {len(bad_objects)} bad objects, "
+        f"listings over {ROUNDS} rounds (scenario {scenario or 'ordinary'}), "
+        f"plus {len(bad_objects)} bad objects, "
         f"in {seconds:.1f}s\n  bucket: {bucket}\n  truth:  {truth_dir}"
     )
 
@@ -103,7 +109,7 @@ def _miners_doc(
     for m in net.miners:
         entry: dict[str, Any] = {
             "hotkey": m.hotkey, "uid": m.uid, "kind": m.kind,
-            "description": MINER_KINDS[m.kind], "style": m.style,
+            "description": {**MINER_KINDS, **SCENARIO_KINDS}[m.kind], "style": m.style,
             "name_lag_seconds": m.name_lag_s,
             "files": int(stats["count"].get(m.index, 0)),
             "rows": int(stats["sum"].get(m.index, 0)),

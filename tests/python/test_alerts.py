@@ -233,7 +233,7 @@ def test_triggered_alerts_name_only_the_misbehaving(triggered, clean_bucket):
     flagged = {a["subject"] for a in open_alerts(env)}
     assert honest_b not in flagged
     assert flagged <= set(subjects.values()) | {"network"}
-    kinds = {a["kind"]: a for a in open_alerts(env) if a["subject"] == subjects[a["kind"]]}
+    kinds = {a["kind"]: a for a in open_alerts(env) if a["subject"] == subjects.get(a["kind"])}
     assert kinds["duplicate_flood"]["severity"] == "error"  # every file a copy
     assert kinds["low_agreement"]["severity"] == "error"  # 2 of 16 fields wrong: 0.875
     assert float(kinds["clock_skew"]["figure"]) == pytest.approx(5, abs=0.1)
@@ -254,6 +254,15 @@ def test_a_missing_column_is_drift_and_not_a_perfect_validation_score(triggered)
     files, missing, invalid, score = row
     assert (files, missing, invalid) == (1, "price", 30)
     assert score is not None and score < 1
+
+
+def test_copy_group_names_the_copier_and_its_original(triggered, clean_bucket):
+    env, subjects, _ = triggered
+    honest_b = clean_bucket[1]["miners"][1]["hotkey"]
+    copies = {a["subject"]: a for a in open_alerts(env) if a["kind"] == "copy_group"}
+    assert subjects["duplicate_flood"] in copies  # the copycat re-uploading B's files
+    assert honest_b in copies[subjects["duplicate_flood"]]["details"]  # named as the original
+    assert honest_b not in copies
 
 
 def test_stale_source_fires_when_nothing_was_loaded_for_days(triggered):

@@ -215,3 +215,36 @@ def test_bad_objects(network: Path) -> None:
     truth = set(pq.read_table(network / "truth" / "listings.parquet").column("zpid").to_pylist())
     fake = pq.read_table(files[next(b["key"] for b in bad if b["category"] == "bad_key")])
     assert not set(map(str, fake.column("zpid").to_pylist())) & truth
+
+
+def test_scenarios_add_their_threat_on_top_of_the_same_network() -> None:
+    from resi.simulation.network import build_network
+    from resi.simulation.scenarios import SCENARIOS, apply_scenario
+
+    base = build_network(7, 300, 10)
+    for name in SCENARIOS:
+        net = build_network(7, 300, 10, lambda n, name=name: apply_scenario(n, name))
+        # the ordinary network underneath is untouched: same first files, same keys
+        assert net.keys[: len(base.keys)] == base.keys, name
+        kinds = [m.kind for m in net.miners]
+        extra = {
+            "colluding-third": ("colluder", 5), "colluding-majority": ("colluder", 10),
+            "colluding-60": ("colluder", 15), "repacked-copies": ("repacker", 10),
+        }.get(name)  # fmt: skip
+        if extra:
+            assert kinds.count(extra[0]) == extra[1], name
+        if name in ("listing-changes", "reuploads", "copycats"):
+            assert len(net.keys) > len(base.keys), name
+    with pytest.raises(ValueError, match="unknown scenario"):
+        build_network(7, 300, 10, lambda n: apply_scenario(n, "nope"))
+
+
+def test_reuploads_keep_the_old_scrape_time(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    writer.write_network(out, seed=3, listings=200, miners=8, bad=False, scenario="reuploads")
+    assert _doc(out)["scenario"] == "reuploads"
+    frames = [pd.read_parquet(p) for p in _files(out).values()]
+    rows = pd.concat(frames, ignore_index=True)
+    rows["datetime"] = pd.to_datetime(rows["datetime"], utc=True, format="mixed")
+    # a re-upload repeats (zpid, datetime) of an earlier row exactly
+    assert rows.duplicated(subset=["zpid", "datetime", "price"]).sum() > 0

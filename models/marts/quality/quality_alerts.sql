@@ -18,6 +18,9 @@
     'volume_spike',
     'stale_source',
     'schema_drift',
+    'copy_group',
+    'coordinated_group',
+    'stale_reuploads',
 ] %}
 
 with

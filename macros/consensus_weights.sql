@@ -1,0 +1,59 @@
+{#-
+    Keeping listing_consensus exact on incremental runs although source weights are global.
+
+    A listing's outcome depends on its own votes and on the weights of the sources that
+    vote on it. A run recomputes (a) the listings new reports touch (touched_zpids()) and
+    (b) the listings with a vote from a source whose weight or trust on that field moved
+    since the weights listing_consensus last applied. intermediate.consensus_applied_weights
+    holds those applied weights (replaced by listing_consensus's post-hook, inside its
+    transaction); intermediate.consensus_moved_listings records (b) with the run's start
+    time, so the marts built on listing_consensus recompute the same listings
+    (touched_zpids() reads it). Every other listing has the same votes and the same weights
+    as when it was last computed, so its rows cannot differ from a full refresh.
+-#}
+
+{% macro create_consensus_weights_tables() %}
+    create schema if not exists {{ generate_schema_name('intermediate', none) }};
+    create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights (
+        source_id text not null,
+        field_name text not null,
+        weight numeric,
+        is_trusted boolean,
+        primary key (source_id, field_name)
+    );
+    create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (
+        zpid text not null,
+        moved_at timestamptz not null,
+        primary key (zpid, moved_at)
+    );
+{% endmacro %}
+
+{#- Pre-hook of listing_consensus: record the listings whose voters' weights moved. -#}
+{% macro record_consensus_moved_listings() %}
+    insert into {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (zpid, moved_at)
+    select distinct votes.zpid, '{{ run_started_at }}'::timestamptz
+    from {{ ref('int_consensus_votes') }} as votes
+    inner join (
+        select
+            coalesce(current_weights.source_id, applied.source_id) as source_id,
+            coalesce(current_weights.field_name, applied.field_name) as field_name
+        from {{ ref('int_source_reliability') }} as current_weights
+        full outer join {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights as applied
+            on
+                current_weights.source_id = applied.source_id
+                and current_weights.field_name = applied.field_name
+        where
+            current_weights.weight is distinct from applied.weight
+            or current_weights.is_trusted is distinct from applied.is_trusted
+    ) as moved
+        on votes.source_id = moved.source_id and votes.field_name = moved.field_name
+    on conflict do nothing
+{% endmacro %}
+
+{#- Post-hook of listing_consensus: these weights are now applied everywhere. -#}
+{% macro record_consensus_applied_weights() %}
+    delete from {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights;
+    insert into {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights
+    select source_id, field_name, weight, is_trusted
+    from {{ ref('int_source_reliability') }}
+{% endmacro %}

@@ -1,0 +1,103 @@
+{{
+    config(
+        materialized='incremental',
+        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        incremental_strategy='delete+insert',
+        unique_key='zpid',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['attestation_id'], 'unique': true},
+            {'columns': ['zpid']},
+        ],
+        post_hook=["{{ record_incremental_watermark() }}", "analyze {{ this }}"],
+    )
+}}
+
+{#-
+    One row per report: is it an observation of its own, or a copy or re-upload of one?
+
+    An observation is identified by what was seen and when: (zpid, scrape `datetime`,
+    data_hash). The first report of it (server time, then file, then row) is the
+    original; a later report of the same observation by the same source is a re-upload
+    (the miners' uploader re-sends rows), by another source a copy (files re-uploaded or
+    rows re-packed under another hotkey). Reports without a scrape `datetime` are always
+    their own observation. A source is a hotkey, or its coldkey when the operator lists
+    one in the miner_uids seed (column `coldkey`): hotkeys of one coldkey are one source.
+
+    observed_at: the scrape `datetime`, but never later than the server time of the upload
+    (a miner can claim any scrape time, not a future one).
+
+    Incremental by listing: everything here is per zpid, so a run recomputes the listings
+    its new reports touch.
+-#}
+
+with
+{% if is_incremental() %}
+touched_listings as (
+    {{ touched_zpids() }}
+),
+{% endif %}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
+    {{- only_touched_listings() }}
+),
+
+miner_uids as (
+    select * from {{ ref('miner_uids') }}
+),
+
+sourced as (
+    select
+        listing_reports.attestation_id,
+        listing_reports.zpid,
+        listing_reports.miner_hotkey,
+        {{ source_id_of('listing_reports.miner_hotkey', 'miner_uids') }} as source_id,
+        listing_reports.submitted_at,
+        listing_reports.file_id,
+        listing_reports.row_index,
+        least(
+            coalesce(listing_reports.datetime, listing_reports.submitted_at),
+            listing_reports.submitted_at
+        ) as observed_at,
+        coalesce(
+            listing_reports.datetime::text || '|' || listing_reports.data_hash,
+            listing_reports.attestation_id::text
+        ) as observation_key
+    from listing_reports
+    -- the coldkey, when the seed has one (source_id_of)
+    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey  -- noqa: ST11
+),
+
+ordered as (
+    select
+        *,
+        first_value(miner_hotkey) over observation as origin_hotkey,
+        first_value(source_id) over observation as origin_source_id,
+        row_number() over observation as observation_rank
+    from sourced
+    window observation as (
+        partition by zpid, observation_key
+        order by submitted_at, file_id, row_index
+    )
+),
+
+final as (
+    select
+        attestation_id,
+        zpid,
+        miner_hotkey,
+        source_id,
+        origin_hotkey,
+        observed_at,
+        submitted_at,
+        file_id,
+        row_index,
+        case
+            when observation_rank = 1 then 'original'
+            when source_id = origin_source_id then 'reupload'
+            else 'copy'
+        end as report_kind
+    from ordered
+)
+
+select * from final

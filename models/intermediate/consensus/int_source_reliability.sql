@@ -1,0 +1,116 @@
+{{
+    config(
+        materialized='table',
+        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
+    )
+}}
+
+{#-
+    One row per (source, field): how often the source's current votes agree with the
+    values the method settles on, and the weight its votes get (see the docs page
+    `consensus_method`). Reliability and consensus depend on each other, so they are
+    estimated together over a fixed number of rounds (var consensus_rounds), one CTE per
+    round (PostgreSQL allows no aggregate in a recursive CTE): round 1 weighs every source
+    the same (the prior), each later round weighs by the accuracy the previous round
+    measured. Accuracy counts only fields another source also voted on, and leaves out
+    votes for superseded values (a source that saw an older state of the listing was not
+    wrong) and votes of a source that itself saw the settled value before its current one
+    (it re-scraped a change the others have not seen yet). The scrape `datetime` differs on every report and is not scored: it keeps the
+    prior weight.
+
+    Global and small (sources x fields): rebuilt in full every run from
+    int_consensus_votes. listing_consensus recomputes the listings whose voters' weights
+    moved (see its docs), which keeps incremental runs equal to a full refresh.
+-#}
+
+with
+
+votes as (
+    select * from {{ ref('int_consensus_votes') }}
+),
+
+-- how many sources voted on each (listing, field): a lone vote agrees only with itself
+compared_votes as (
+    select
+        *,
+        count(*) over (partition by zpid, field_name) as voting_sources
+    from votes
+    where field_name in {{ scored_field_names_sql() }}
+),
+
+weights_0 as (
+    select
+        null::text as source_id,
+        null::text as field_name,
+        null::float8 as weight,
+        null::boolean as is_trusted,
+        null::bigint as compared_votes,
+        null::bigint as agreeing_votes,
+        null::float8 as accuracy
+    where false
+),
+{% for round in range(1, var('consensus_rounds') + 1) %}
+tally_{{ round }} as (
+    {{ independent_weighted_latest('votes', 'weights_' ~ (round - 1)) }}
+),
+
+agreement_{{ round }} as (
+    select
+        compared_votes.source_id,
+        compared_votes.field_name,
+        count(*) as compared_votes,
+        count(*) filter (where compared_votes.field_value = winners.field_value)
+            as agreeing_votes
+    from compared_votes
+    inner join tally_{{ round }} as winners
+        on
+            compared_votes.zpid = winners.zpid
+            and compared_votes.field_name = winners.field_name
+            and winners.is_winner
+    inner join tally_{{ round }} as voted
+        on
+            compared_votes.zpid = voted.zpid
+            and compared_votes.field_name = voted.field_name
+            and compared_votes.field_value = voted.field_value
+    where
+        compared_votes.voting_sources >= 2
+        and not voted.is_superseded
+        -- a source that saw the settled value and then something else re-scraped a
+        -- change the others have not seen (yet): not counted against it
+        and not compared_votes.earlier_values @> to_jsonb(winners.field_value)
+    group by compared_votes.source_id, compared_votes.field_name
+),
+
+weights_{{ round }} as (
+    select
+        source_id,
+        field_name,
+        {{ accuracy_weight('accuracy') }} as weight,
+        accuracy >= {{ var('consensus_trusted_accuracy') }} as is_trusted,
+        compared_votes,
+        agreeing_votes,
+        accuracy
+    from (
+        select
+            *,
+            {{ smoothed_accuracy('agreeing_votes', 'compared_votes') }} as accuracy
+        from agreement_{{ round }}
+    ) as measured
+),
+{% endfor %}
+final as (
+    select
+        source_id,
+        field_name,
+        compared_votes::bigint as compared_votes,
+        agreeing_votes::bigint as agreeing_votes,
+        round(accuracy::numeric, 6) as accuracy,
+        -- rounded, so that one more agreeing vote rarely moves a weight (and with it the
+        -- listings listing_consensus must recompute)
+        round(weight::numeric, 2) as weight,
+        is_trusted
+    from weights_{{ var('consensus_rounds') }}
+)
+
+select * from final

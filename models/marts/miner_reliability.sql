@@ -1,0 +1,130 @@
+{{ config(materialized='table') }}
+
+{#-
+    One row per miner hotkey: how far its values can be trusted and how independent it is.
+    Reliability comes from the consensus method's own estimate (int_source_reliability,
+    per source and field); copies and re-uploads from int_report_origins; the coordinated
+    group from int_coordinated_groups; contested and settled agreement from the hotkey's
+    current votes against listing_consensus. Global: rebuilt in full every run (small).
+-#}
+
+with
+
+report_origins as (
+    select * from {{ ref('int_report_origins') }}
+),
+
+votes as (
+    select * from {{ ref('int_consensus_votes') }}
+),
+
+consensus as (
+    select * from {{ ref('listing_consensus') }}
+),
+
+source_reliability as (
+    select * from {{ ref('int_source_reliability') }}
+),
+
+coordinated_groups as (
+    select * from {{ ref('int_coordinated_groups') }}
+),
+
+copy_relations as (
+    select * from {{ ref('int_copy_relations') }}
+),
+
+miner_uids as (
+    select * from {{ ref('miner_uids') }}
+),
+
+hotkeys as (
+    select
+        miner_hotkey,
+        min(source_id) as source_id,
+        count(*) as reports_count,
+        count(*) filter (where report_kind = 'original') as original_reports,
+        count(*) filter (where report_kind = 'copy') as copied_reports,
+        count(*) filter (where report_kind = 'reupload') as reuploaded_reports
+    from report_origins
+    group by miner_hotkey
+),
+
+main_origin as (
+    select distinct on (miner_hotkey)
+        miner_hotkey,
+        origin_hotkey
+    from copy_relations
+    order by miner_hotkey asc, copied_reports desc, origin_hotkey asc
+),
+
+reliability as (
+    select
+        source_id,
+        sum(compared_votes) as compared_votes,
+        sum(agreeing_votes) as agreeing_votes,
+        count(*) filter (where is_trusted) as trusted_fields
+    from source_reliability
+    group by source_id
+),
+
+-- the hotkey's current votes on scored fields, against the published values
+vote_outcomes as (
+    select
+        votes.miner_hotkey,
+        count(*) as current_votes,
+        count(*) filter (where consensus.is_contested) as contested_votes,
+        count(*) filter (where not consensus.is_contested) as settled_votes,
+        count(*) filter (where not consensus.is_contested and consensus.is_consensus)
+            as settled_agreeing_votes
+    from votes
+    inner join consensus
+        on
+            votes.zpid = consensus.zpid
+            and votes.field_name = consensus.field_name
+            and votes.field_value = consensus.field_value
+    where votes.field_name in {{ scored_field_names_sql() }}
+    group by votes.miner_hotkey
+),
+
+final as (
+    select
+        hotkeys.miner_hotkey,
+        miner_uids.miner_uid,
+        hotkeys.source_id,
+        hotkeys.reports_count::bigint as reports_count,
+        hotkeys.original_reports::bigint as original_reports,
+        round(hotkeys.copied_reports::numeric / nullif(hotkeys.reports_count, 0), 6)
+            as copied_report_share,
+        case
+            when hotkeys.copied_reports >= {{ var('consensus_copy_min_reports') }}
+                then main_origin.origin_hotkey
+        end as copies_hotkey,
+        round(hotkeys.reuploaded_reports::numeric / nullif(hotkeys.reports_count, 0), 6)
+            as reupload_share,
+        coordinated_groups.coordinated_group_id,
+        coordinated_groups.group_size as coordinated_group_size,
+        coalesce(reliability.compared_votes, 0)::bigint as compared_votes,
+        round(
+            ({{ smoothed_accuracy('coalesce(reliability.agreeing_votes, 0)',
+                'coalesce(reliability.compared_votes, 0)') }})::numeric,
+            6
+        ) as reliability,
+        coalesce(reliability.trusted_fields, 0)::integer as trusted_fields,
+        coalesce(vote_outcomes.current_votes, 0)::bigint as current_votes,
+        round(vote_outcomes.contested_votes::numeric / nullif(vote_outcomes.current_votes, 0), 6)
+            as contested_vote_share,
+        round(
+            vote_outcomes.settled_agreeing_votes::numeric
+            / nullif(vote_outcomes.settled_votes, 0),
+            6
+        ) as settled_agreement
+    from hotkeys
+    left join main_origin on hotkeys.miner_hotkey = main_origin.miner_hotkey
+    left join reliability on hotkeys.source_id = reliability.source_id
+    left join coordinated_groups on hotkeys.source_id = coordinated_groups.source_id
+    left join vote_outcomes on hotkeys.miner_hotkey = vote_outcomes.miner_hotkey
+    left join miner_uids on hotkeys.miner_hotkey = miner_uids.miner_hotkey
+)
+
+select * from final
