@@ -13,7 +13,7 @@ from pathlib import Path
 from loader import schema
 from resi import PROJECT_ROOT, __version__
 from resi.database import connection as database
-from resi.database import embedded
+from resi.database import embedded, roles
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -34,11 +34,15 @@ def _db(args: argparse.Namespace) -> int:
         if database.is_embedded():
             print(embedded.start().url())
         else:
-            auth = env["PGUSER"] + (":" + env["PGPASSWORD"] if "PGPASSWORD" in env else "")
+            secret = env["PGPASSWORD"] if args.show_password else "****"
+            auth = env["PGUSER"] + (":" + secret if "PGPASSWORD" in env else "")
             print(f"postgresql://{auth}@{env['PGHOST']}:{env['PGPORT']}/{env['PGDATABASE']}")
     elif args.action == "env":
         for name, value in database.libpq_env().items():
             print(f"export {name}={shlex.quote(value)}")
+    elif args.action == "roles":
+        with database.connect(autocommit=True) as conn:
+            print("\n".join(roles.create_roles(conn)))
     elif args.action == "migrate":
         with database.connect() as conn:
             print(f"raw schema at version {schema.migrate(conn)}")
@@ -62,6 +66,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     from loader import load
 
+    roles.use_role(roles.LOADER)
     return load.main(args)
 
 
@@ -77,6 +82,8 @@ def run_dbt(dbt_args: list[str]) -> int:
     env = os.environ.copy()
     env.setdefault("DBT_PROFILES_DIR", str(PROJECT_ROOT))
     env.setdefault("DBT_PROJECT_DIR", str(PROJECT_ROOT))
+    if roles.TRANSFORM.configured:
+        env.update(roles.role_env(roles.TRANSFORM))
     return subprocess.call(dbt_command(dbt_args), env=env, cwd=PROJECT_ROOT)
 
 
@@ -102,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL and the raw schema")
-    db.add_argument("action", choices=["start", "stop", "status", "url", "env", "migrate"])
+    db.add_argument("action", choices=["start", "stop", "status", "url", "env", "migrate", "roles"])
+    db.add_argument("--show-password", action="store_true", help="url: print the password")
     db.set_defaults(func=_db)
 
     sim = sub.add_parser("simulate", help="write a simulated miner network in the S3 layout")
@@ -136,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     summ = sub.add_parser("summary", help="print what the pipeline holds")
     summ.set_defaults(func=_summary)
+
+    from resi.serving import commands as serving
+
+    serving.register(sub)
     return parser
 
 
