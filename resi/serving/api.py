@@ -5,7 +5,6 @@ Every answer is JSON. Bad input is a 422 naming the parameter; an unknown zpid o
 served from the package (fastapi-offline), so they work without a network.
 """
 
-
 import hmac
 from collections.abc import Iterator
 from contextlib import asynccontextmanager

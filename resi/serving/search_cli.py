@@ -19,7 +19,7 @@ TABLE_COLUMNS = (  # (column, header, width): 100 columns with the separators
     ("price", "price", 10),
     ("home_status", "status", 10),
     ("zip_code", "zip", 5),
-    ("city", "city", 14),
+    ("city", "city", 13),
     ("state", "st", 2),
     ("consensus_score", "cons", 5),
     ("attesting_miners_count", "miners", 6),
