@@ -70,6 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
         "--global.developmentMode", "false",
     ]  # fmt: skip
     print(f"dashboards on http://{args.host}:{port}")

@@ -529,11 +529,11 @@ def listing_points(conn: psycopg.Connection, limit: int = 20000) -> list[dict[st
 
 
 def consensus_distribution(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Listings per consensus score band of 0.1."""
+    """Listings per consensus score band of 0.01 (1.0 is its own band)."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             """
-            select least(floor(consensus_score * 10) / 10, 0.9)::float8 as band,
+            select (floor(consensus_score * 100) / 100)::float8 as band,
                 count(*) as listings
             from marts.unified_listings
             where consensus_score is not null
