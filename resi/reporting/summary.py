@@ -108,6 +108,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"  docs site:   {docs}  (or `make docs` for one static file)")
     psql = "psql" if shutil.which("psql") else embedded.psql_path()
     print(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
+    print("  API:         .venv/bin/resi serve api        then http://127.0.0.1:8000/docs")
+    print("  dashboards:  .venv/bin/resi serve dashboard  then http://127.0.0.1:8501")
+    print("  search:      .venv/bin/resi search --zip 77494 --min-consensus 0.9")
     print(
         "  a query:     select zpid, price, home_status, consensus_score, unique_miners_count\n"
         "               from marts.unified_listings order by last_updated_at desc limit 10;"
