@@ -2,6 +2,7 @@
 
 import psycopg
 import streamlit as st
+from psycopg_pool import PoolTimeout
 
 from resi.serving.dashboard import data, pages
 
@@ -17,5 +18,5 @@ navigation = st.navigation(
 )
 try:
     navigation.run()
-except psycopg.Error as exc:
+except (psycopg.Error, PoolTimeout) as exc:
     st.error(data.not_built_message(exc))

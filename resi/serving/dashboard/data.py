@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import psycopg
 import streamlit as st
 from psycopg_pool import ConnectionPool
 
@@ -88,5 +87,5 @@ def coverage_by_state() -> pd.DataFrame:
     return frame(_run(queries.coverage_by_state))
 
 
-def not_built_message(exc: psycopg.Error) -> str:
+def not_built_message(exc: Exception) -> str:
     return f"The marts cannot be read yet (`resi dbt build`, `resi db roles`): {exc}"
