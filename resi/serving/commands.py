@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -73,8 +73,9 @@ def _serve(args: argparse.Namespace) -> int:
         "--client.toolbarMode", "viewer",
         "--global.developmentMode", "false",
     ]  # fmt: skip
-    print(f"dashboards on http://{args.host}:{port}")
-    return subprocess.call(cmd)
+    print(f"dashboards on http://{args.host}:{port}", flush=True)
+    # become streamlit, so a signal to this process (Ctrl-C, SIGTERM) reaches it
+    os.execv(sys.executable, cmd)
 
 
 def _search(args: argparse.Namespace) -> int:
