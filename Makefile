@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RESI := $(BIN)/resi
 DEMO_DIR := .resi/demo-network
 
-.PHONY: setup demo test lint docs bench-load bench-dbt clean
+.PHONY: setup demo test lint docs bench-load bench-dbt bench-api clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,7 @@ demo: setup
 	$(RESI) dbt seed --quiet
 	$(RESI) dbt build --quiet --exclude resource_type:seed
 	$(RESI) dbt docs generate --static --quiet
+	$(RESI) db roles
 	$(RESI) summary
 
 lint: setup
@@ -46,6 +47,12 @@ bench-load: setup
 
 bench-dbt: setup
 	$(BIN)/python scripts/bench_dbt.py
+
+# The API against a built database: BENCH_API_ARGS="--database NAME" (e.g. one that
+# `scripts/bench_dbt.py --keep` left at 1M raw rows) or "--simulate 2000" (a new network).
+BENCH_API_ARGS ?= --simulate 2000
+bench-api: setup
+	$(BIN)/python scripts/bench_api.py $(BENCH_API_ARGS)
 
 clean:
 	-$(RESI) db stop

@@ -1,18 +1,35 @@
 {#-
-    The "real-time query" of the seed design, in PostgreSQL: listings that match a search
-    (statuses, price range, zip codes, minimum consensus score), newest first, each with
-    its attestation summary and the miners that attest it.
+    The "real-time query" of the seed design, as SQL to read or paste into psql. To run
+    a search, use `resi search` or the API's GET /listings: the query module
+    (resi/serving/queries.py) binds its parameters, pages through all matches and says
+    how many there are. This file stays as the SQL reference (and `make bench-dbt` times
+    it): listings that match a search (statuses, price range, zip codes, minimum consensus
+    score), newest first, each with its attestation summary and the miners that attest it.
 
     Parameters are dbt vars (defaults in dbt_project.yml), e.g.
         resi dbt compile -s realtime_listing_search \
             --vars '{search_zip_codes: ["77494", "08701"], search_min_price: 200000}'
-    then run target/compiled/resi_unified/analyses/realtime_listing_search.sql.
-    An empty search_zip_codes means every zip code.
-
-    Fast on unified_listings' indexes (home_status, price, zip_code, last_updated_at) and
-    miner_attestations' index on zpid: the attestation summary is a lateral lookup per
-    listing returned, never an aggregate over all attestations.
+    Each var is checked at compile time: statuses from the accepted list, prices and the
+    score as numbers, zip codes as quoted 5-digit strings (an unquoted 06510 is a YAML
+    number, refused), so nothing but a value reaches the SQL. An empty search_zip_codes
+    means every zip code; search_limit caps the rows (count them with `resi search`).
 -#}
+
+{%- set statuses = var('search_home_statuses') -%}
+{%- set zip_codes = var('search_zip_codes') -%}
+{%- set accepted = ['FOR_SALE', 'PENDING', 'SOLD', 'FOR_RENT', 'OFF_MARKET'] -%}
+{%- for name in ['search_min_price', 'search_max_price', 'search_min_consensus_score',
+                'search_limit'] if var(name) is not number -%}
+    {{ exceptions.raise_compiler_error(name ~ ": " ~ var(name) ~ " is not a number") }}
+{%- endfor -%}
+{%- for status in statuses if status not in accepted -%}
+    {{ exceptions.raise_compiler_error("search_home_statuses: unknown status " ~ status) }}
+{%- endfor -%}
+{%- for zip_code in zip_codes
+    if zip_code is not string or not modules.re.match('^[0-9]{5}$', zip_code) -%}
+    {{ exceptions.raise_compiler_error(
+        "search_zip_codes: " ~ zip_code ~ " is not a quoted 5-digit zip code") }}
+{%- endfor -%}
 
 with
 
@@ -21,21 +38,22 @@ matching_listings as (
     from {{ ref('unified_listings') }}
     where
         home_status in (
-            {%- for status in var('search_home_statuses') -%}
+            {%- for status in statuses -%}
             '{{ status }}'{{ ', ' if not loop.last }}
             {%- endfor -%}
         )
-        and price between {{ var('search_min_price') }} and {{ var('search_max_price') }}
-        {%- if var('search_zip_codes') | length > 0 %}
+        and price between {{ var('search_min_price') | int }}
+        and {{ var('search_max_price') | int }}
+        {%- if zip_codes | length > 0 %}
             and zip_code in (
-                {%- for zip_code in var('search_zip_codes') -%}
+                {%- for zip_code in zip_codes -%}
                     '{{ zip_code }}'{{ ', ' if not loop.last }}
                 {%- endfor -%}
             )
         {%- endif %}
-        and consensus_score >= {{ var('search_min_consensus_score') }}
+        and consensus_score >= {{ var('search_min_consensus_score') | float }}
     order by last_updated_at desc, zpid asc
-    limit {{ var('search_limit') }}
+    limit {{ var('search_limit') | int }}
 )
 
 select

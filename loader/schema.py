@@ -108,7 +108,10 @@ def migrate(conn: psycopg.Connection) -> int:
     with conn.transaction():
         # one migrator at a time, across processes
         conn.execute("select pg_advisory_xact_lock(hashtext('resi.raw.migrate'))")
-        conn.execute("create schema if not exists raw")
+        # only when missing: `create schema` needs a right the loader role lacks, even
+        # with `if not exists`
+        if conn.execute("select to_regnamespace('raw') is null").fetchone() == (True,):
+            conn.execute("create schema raw")
         conn.execute(
             """
             create table if not exists raw.schema_migrations (

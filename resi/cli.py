@@ -17,7 +17,7 @@ from pathlib import Path
 from loader import schema
 from resi import PROJECT_ROOT, __version__
 from resi.database import connection as database
-from resi.database import embedded
+from resi.database import embedded, roles
 from resi.database.urls import libpq_url
 
 # --- resi db ---------------------------------------------------------------------------
@@ -50,6 +50,9 @@ def _db(args: argparse.Namespace) -> int:
     elif args.action == "migrate":
         with database.connect() as conn:
             print(f"raw schema at version {schema.migrate(conn)}")
+    elif args.action == "roles":
+        with database.connect(autocommit=True) as conn:
+            print("\n".join(roles.create_roles(conn)))
     return 0
 
 
@@ -57,9 +60,10 @@ def add_db(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="manage the embedded PostgreSQL and the raw schema")
     db.add_argument(
         "action",
-        choices=["start", "stop", "status", "url", "env", "migrate"],
+        choices=["start", "stop", "status", "url", "env", "migrate", "roles"],
         help="start/stop the embedded server; status (does it answer?); url (a connection "
-        "URI); env (shell exports of PG*); migrate (bring the raw schema up to date)",
+        "URI); env (shell exports of PG*); migrate (bring the raw schema up to date); roles "
+        "(create the loader, transform and reader roles)",
     )
     db.add_argument(
         "--show-password",
@@ -108,6 +112,7 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace) -> int:
     from loader import command
 
+    roles.use_role(roles.LOADER)
     return command.main(args)
 
 
@@ -167,6 +172,8 @@ def run_dbt(dbt_args: list[str]) -> int:
     env = os.environ.copy()
     env.setdefault("DBT_PROFILES_DIR", str(PROJECT_ROOT))
     env.setdefault("DBT_PROJECT_DIR", str(PROJECT_ROOT))
+    if roles.TRANSFORM.configured:
+        env.update(roles.role_env(roles.TRANSFORM))
     return subprocess.call(dbt_command(dbt_args), env=env, cwd=PROJECT_ROOT)
 
 
@@ -211,12 +218,20 @@ def add_reporting(sub: argparse._SubParsersAction) -> None:
 
 # --- the command -----------------------------------------------------------------------
 
+
+def add_serving(sub: argparse._SubParsersAction) -> None:
+    from resi.serving import commands as serving
+
+    serving.register(sub)
+
+
 COMMAND_GROUPS = (
     add_db,
     add_simulate,
     add_load,
     add_dbt,
     add_reporting,
+    add_serving,
 )
 
 

@@ -25,8 +25,11 @@ def libpq_env() -> dict[str, str]:
     """
     if is_embedded():
         database = os.environ.get("PGDATABASE") or embedded.DEFAULT_DATABASE
-        return embedded.start(database).libpq_env()
-    user = os.environ.get("PGUSER") or getpass.getuser()
+        env = embedded.start(database).libpq_env()
+        # a role of `resi db roles` to connect as (see resi/database/roles.py)
+        env["PGUSER"] = os.environ.get("RESI_DB_USER") or env["PGUSER"]
+        return env
+    user = os.environ.get("RESI_DB_USER") or os.environ.get("PGUSER") or getpass.getuser()
     env = {
         "PGHOST": os.environ["PGHOST"],
         "PGPORT": os.environ.get("PGPORT") or "5432",

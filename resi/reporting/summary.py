@@ -134,6 +134,9 @@ def _where_next(rejects: bool) -> str:
         lines.append("  docs site:   `make docs` writes it (one file that opens from disk)")
     psql = "psql" if shutil.which("psql") else embedded.psql_path()
     lines.append(f'  psql:        {psql} "$(.venv/bin/resi db url)"')
+    lines.append("  API:         .venv/bin/resi serve api        then http://127.0.0.1:8000/docs")
+    lines.append("  dashboards:  .venv/bin/resi serve dashboard  then http://127.0.0.1:8501")
+    lines.append("  search:      .venv/bin/resi search --zip 77494 --min-consensus 0.9")
     lines.append(
         "  a query:     select zpid, price, home_status, consensus_score, unique_miners_count\n"
         "               from marts.unified_listings order by last_updated_at desc limit 10;"

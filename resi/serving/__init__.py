@@ -1,0 +1,1 @@
+"""Serving: the query module, the read-only HTTP API, `resi search` and the dashboards."""

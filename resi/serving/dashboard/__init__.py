@@ -1,0 +1,1 @@
+"""The dashboards (Streamlit + Altair): `resi serve dashboard` runs app.py."""
