@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -208,7 +208,8 @@ class Loader:
                 self.connections.append(conn)
         return conn
 
-    def run(self) -> Summary:
+    def run(self, objects: Iterable[discovery.ObjectInfo] | None = None) -> Summary:
+        """Load what the listing finds (or just `objects`), skipping versions already recorded."""
         started = time.monotonic()
         conn = self.conn()
         schema.migrate(conn)
@@ -216,7 +217,7 @@ class Loader:
         self.summary.load_run_id = self.run_id
         known = manifest.known_objects(conn, self.source.uri)
         try:
-            self._load_all(self._new_objects(known))
+            self._load_all(self._new_objects(known, objects))
             self.summary.status = "succeeded"
         except BaseException:
             self.summary.status = "failed"
@@ -227,9 +228,13 @@ class Loader:
             self._finish()
         return self.summary
 
-    def _new_objects(self, known: set[tuple[str, str]]) -> Iterator[discovery.ObjectInfo]:
+    def _new_objects(
+        self, known: set[tuple[str, str]], objects: Iterable[discovery.ObjectInfo] | None
+    ) -> Iterator[discovery.ObjectInfo]:
         try:
-            for obj in discovery.list_objects(self.source, self.client):
+            for obj in (
+                objects if objects is not None else discovery.list_objects(self.source, self.client)
+            ):
                 with self.lock:
                     self.summary.objects_seen += 1
                     if (obj.uri, obj.etag) in known:
@@ -353,6 +358,14 @@ class Loader:
         if rows != claims.claimed_record_count:
             detail += f" (key claims {claims.claimed_record_count:,})"
         self.progress.file_done(obj, "loaded", detail)
+
+
+def load_objects(
+    source: Source, objects: Iterable[discovery.ObjectInfo], endpoint_url: str | None = None
+) -> Summary:
+    """One load run over the given objects of `source` (those not yet recorded), for callers
+    that learn of objects otherwise than by listing (`resi watch`). Raises Fatal."""
+    return Loader(source, endpoint_url, workers=1, tty=False).run(objects)
 
 
 def print_summary(summary: Summary, stream) -> None:

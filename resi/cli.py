@@ -14,6 +14,7 @@ from loader import schema
 from resi import PROJECT_ROOT, __version__
 from resi.database import connection as database
 from resi.database import embedded
+from resi.watching.commands import add_commands as add_watch_commands
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     summ = sub.add_parser("summary", help="print what the pipeline holds")
     summ.set_defaults(func=_summary)
+
+    add_watch_commands(sub)  # resi watch, resi rebuild
     return parser
 
 
