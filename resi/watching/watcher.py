@@ -102,6 +102,7 @@ class Watcher:
                 self.queue = self._open_queue(self.options.queue_url)
             log.info("watching %s (%s)", self.source.uri, mode)
             self._guarded(self.catch_up)
+            self.first_build = not self._marts_exist()  # a fresh database needs the seeds
             self.build_pending = self.build_pending or self._unbuilt_files()
             backoff = 1.0
             while not self.stop.is_set():
@@ -300,14 +301,17 @@ class Watcher:
         for error in summary.errors:
             self._error(f"fetch: {error['error']}")
 
+    def _marts_exist(self) -> bool:
+        row = self._db().execute("select to_regclass('marts.unified_listings')").fetchone()
+        return bool(row and row[0])
+
     def _unbuilt_files(self) -> bool:
         """Files recorded since the last successful build started, or no marts at all."""
         if not self.options.build:
             return False
-        conn = self._db()
-        built = conn.execute("select to_regclass('marts.unified_listings') is not null").fetchone()
-        if not (built and built[0]):
+        if not self._marts_exist():
             return True
+        conn = self._db()
         since = state.last_successful_build(conn)
         row = conn.execute(
             "select exists (select 1 from raw.source_files"

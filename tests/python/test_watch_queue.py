@@ -118,8 +118,10 @@ def test_sns_and_eventbridge_shapes_and_poison_messages(
                     "eventName": "ObjectCreated:Put",
                     "s3": {
                         "bucket": {"name": aws["bucket"]},
-                        "object": {"key": via_sns.replace(" ", "+").replace("+x", "%2Bx"),
-                                   "eTag": etag},
+                        "object": {
+                            "key": via_sns.replace(" ", "+").replace("+x", "%2Bx"),
+                            "eTag": etag,
+                        },
                     },
                 }
             ]

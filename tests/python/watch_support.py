@@ -81,7 +81,9 @@ def query(env: dict[str, str], sql: str, params: list | None = None) -> list[tup
 
 def loaded_files(env: dict[str, str]) -> list[tuple]:
     """(key, etag, status, row_count) of every recorded object, by key."""
-    return query(env, "select key, etag, status, row_count from raw.source_files order by key, file_id")
+    return query(
+        env, "select key, etag, status, row_count from raw.source_files order by key, file_id"
+    )
 
 
 @contextmanager
@@ -101,8 +103,10 @@ def watching(env: dict[str, str], log_dir: Path, *args: str) -> Iterator[subproc
         proc.log_path = log_path  # type: ignore[attr-defined]
         try:
             wait_for(
-                lambda: proc.poll() is not None
-                or query(env, "select 1 from raw.watcher_state where pid = %s", [proc.pid]),
+                lambda: (
+                    proc.poll() is not None
+                    or query(env, "select 1 from raw.watcher_state where pid = %s", [proc.pid])
+                ),
                 60,
                 "the watcher to start",
             )
