@@ -10,6 +10,7 @@ import psycopg
 from resi import PROJECT_ROOT
 from resi.database import connection as database
 from resi.database import embedded
+from resi.watching import state as watching
 
 
 def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -101,6 +102,7 @@ def main(args: argparse.Namespace) -> int:
             lines += _insight_lines(conn)
         else:
             lines.append("marts not built yet: run `resi dbt build`")
+        lines += watching.summary_lines(conn)  # `resi watch`, when one ever ran
     print("\n".join(lines))
     docs = PROJECT_ROOT / "target" / "index.html"
     print("\nwhere to look next")

@@ -65,6 +65,7 @@ def watch_main(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
         source = parse_source(args.source)
     except ValueError as exc:

@@ -7,6 +7,7 @@ life, so "running" is a fact the server knows, not a flag a killed process left 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 from typing import Any
@@ -123,3 +124,31 @@ def watcher_state(conn: psycopg.Connection) -> dict[str, Any]:
     )
     names = [d.name for d in cur.description or []]
     return {"watchers": [dict(zip(names, row, strict=True)) for row in cur.fetchall()]}
+
+
+def _ago(value: Any) -> str:
+    if value is None:
+        return "never"
+    seconds = (dt.datetime.now(dt.UTC) - value).total_seconds()
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def summary_lines(conn: psycopg.Connection) -> list[str]:
+    """A few lines per watcher for `resi summary` (none when nothing ever watched)."""
+    lines = []
+    for w in watcher_state(conn)["watchers"]:
+        stopped = _ago(w["stopped_at"] or w["updated_at"])
+        status = "running" if w["running"] else f"stopped ({stopped})"
+        lines.append(f"watcher           {status}, {w['mode']}, {w['source']}")
+        build = w["last_build_status"] or "none"
+        lines.append(
+            f"  last poll {_ago(w['last_poll_at'])}, last load {_ago(w['last_load_at'])},"
+            f" last build {build} {_ago(w['last_build_at'])}, backlog {w['backlog']}"
+        )
+        if w["last_error"]:
+            lines.append(f"  last error ({_ago(w['last_error_at'])}): {w['last_error'][:120]}")
+    return lines

@@ -102,6 +102,7 @@ class Watcher:
                 self.queue = self._open_queue(self.options.queue_url)
             log.info("watching %s (%s)", self.source.uri, mode)
             self._guarded(self.catch_up)
+            self._note_open_alerts()
             self.first_build = not self._marts_exist()  # a fresh database needs the seeds
             self.build_pending = self.build_pending or self._unbuilt_files()
             backoff = 1.0
@@ -355,6 +356,15 @@ class Watcher:
             self.first_build = False
             self.report_alerts()
         return result.succeeded
+
+    def _note_open_alerts(self) -> None:
+        """The alerts open at start-up are known already: only later ones are news."""
+        try:
+            self.open_alert_ids = {a["alert_id"] for a in alerting.fetch_alerts(self._db())}
+        except alerting.AlertsNotBuilt:
+            return
+        if self.open_alert_ids:
+            log.info("%d alerts open (`resi alerts` lists them)", len(self.open_alert_ids))
 
     def report_alerts(self) -> None:
         try:

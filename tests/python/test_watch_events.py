@@ -78,3 +78,21 @@ def test_test_events_and_removals_carry_nothing_to_load() -> None:
 def test_anything_else_is_poison(body: str) -> None:
     with pytest.raises(PoisonMessage):
         parse_message(body)
+
+
+def test_the_daily_rebuild_is_due_once_a_day_after_its_time() -> None:
+    import datetime as dt
+
+    from loader.paths import parse_source
+    from resi.watching.watcher import Options, Watcher
+
+    now = dt.datetime.now(dt.UTC)
+    earlier = (now - dt.timedelta(minutes=1)).time()
+    watcher = Watcher(Options(source=parse_source("/tmp"), rebuild_at=earlier))
+    watcher.last_rebuild = now - dt.timedelta(days=1)
+    assert watcher._rebuild_due() == (earlier < now.time())  # not across midnight
+    watcher.last_rebuild = now
+    assert not watcher._rebuild_due()
+    watcher.options.rebuild_at = None
+    watcher.last_rebuild = now - dt.timedelta(days=2)
+    assert not watcher._rebuild_due()
