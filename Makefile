@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RESI := $(BIN)/resi
 DEMO_DIR := .resi/demo-network
 
-.PHONY: setup demo test lint docs bench-load bench-dbt clean
+.PHONY: setup demo test lint docs bench-load bench-dbt bench-watch clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,9 @@ bench-load: setup
 
 bench-dbt: setup
 	$(BIN)/python scripts/bench_dbt.py
+
+bench-watch: setup
+	$(BIN)/python scripts/bench_watch.py
 
 clean:
 	-$(RESI) db stop

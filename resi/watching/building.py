@@ -48,6 +48,7 @@ REBUILD_CONSENSUS = [
     "path:models/marts",
 ]
 REBUILD_ALL = ["build", "--full-refresh"]
+DBT_GRACE_SECONDS = 30.0  # after SIGINT, before SIGKILL
 
 
 @dataclass
@@ -104,12 +105,15 @@ def run_build(
             child = subprocess.Popen(
                 [dbt_executable(), *args], env=_dbt_env(), cwd=PROJECT_ROOT, start_new_session=True
             )
-            interrupted = False
+            interrupted_at: float | None = None
             while child.poll() is None:
-                if stop.wait(0.5) and not interrupted:
+                if stop.wait(0.5) and interrupted_at is None:
                     log.info("stopping: interrupting dbt (its models roll back)")
                     child.send_signal(signal.SIGINT)
-                    interrupted = True
+                    interrupted_at = time.monotonic()
+                elif interrupted_at and time.monotonic() - interrupted_at > DBT_GRACE_SECONDS:
+                    child.kill()  # the server rolls back what a killed dbt left open
+            interrupted = interrupted_at is not None
             return BuildResult(args, child.returncode, time.monotonic() - started, interrupted)
         finally:
             conn.execute("select pg_advisory_unlock(%s)", [BUILD_LOCK])

@@ -90,6 +90,13 @@ class Queue:
                 log.warning("could not delete a message: %s", failure.get("Message"))
 
     def extend(self, messages: list[Message]) -> None:
+        self._set_visibility(messages, self.visibility_timeout)
+
+    def release(self, messages: list[Message]) -> None:
+        """Make the messages visible again at once."""
+        self._set_visibility(messages, 0)
+
+    def _set_visibility(self, messages: list[Message], seconds: int) -> None:
         for start in range(0, len(messages), MAX_MESSAGES):
             chunk = messages[start : start + MAX_MESSAGES]
             self.client.change_message_visibility_batch(
@@ -98,7 +105,7 @@ class Queue:
                     {
                         "Id": str(i),
                         "ReceiptHandle": m.receipt_handle,
-                        "VisibilityTimeout": self.visibility_timeout,
+                        "VisibilityTimeout": seconds,
                     }
                     for i, m in enumerate(chunk)
                 ],

@@ -223,9 +223,11 @@ class Watcher:
         ]
         if done:
             self.queue.delete(done)
-        left = len(messages) - len(done)
+        left = [m for m in messages if m not in done]
         if left:
-            log.warning("%d messages left in the queue (their files are not loaded yet)", left)
+            log.warning("%d messages left in the queue (their files are not loaded)", len(left))
+            if self.stop.is_set():
+                self.queue.release(left)  # for the next watcher now, not after the timeout
 
     def _resolve(self, event) -> discovery.ObjectInfo | None:
         """The object an event names, as it is now (HeadObject: size, ETag, server time);

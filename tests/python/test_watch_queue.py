@@ -242,3 +242,26 @@ def test_polling_finds_a_late_object_that_sorts_first(
     with connect(scratch_db) as conn:
         (watcher,) = watcher_state(conn)["watchers"]
     assert watcher["mode"] == "polling" and watcher["backlog"] == 0
+
+
+def test_sigterm_mid_load_finishes_the_file_and_exits_0(
+    aws, scratch_db, miner_files, tmp_path: Path
+) -> None:
+    frame, key = miner_files
+    sqs = aws["sqs"]
+    queue = make_queue(sqs, visibility_timeout=30)
+    _notify(aws, queue["arn"])
+    name = key(hotkey="5Term", count=4)
+    args = _watch_args(aws, queue["url"])
+    with connect(scratch_db) as holder, watching(scratch_db, tmp_path, *args) as proc:
+        wait_for(lambda: queue_depth(sqs, queue["url"]) == 0, 30, "the test event consumed")
+        holder.execute("begin; lock table raw.source_files in share mode")
+        aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=parquet_bytes(frame(4, 10)))
+        wait_for(lambda: _blocked_on_manifest(scratch_db), 30, "the watcher mid-load")
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert proc.poll() is None  # still finishing the file
+        holder.execute("rollback")
+        assert proc.wait(timeout=60) == 0, proc.log_path.read_text()
+    assert [(k, s, n) for k, _, s, n in loaded_files(scratch_db)] == [(name, "loaded", 4)]
+    assert queue_depth(sqs, queue["url"]) == 0  # committed, so deleted before exiting
