@@ -59,6 +59,7 @@ def add_commands(sub) -> None:
 
 
 def watch_main(args: argparse.Namespace) -> int:
+    from loader.load import Fatal
     from loader.paths import parse_source
     from resi.watching import state, watcher
 
@@ -86,7 +87,7 @@ def watch_main(args: argparse.Namespace) -> int:
     )
     try:
         return watcher.watch(options)
-    except state.AlreadyWatched as exc:
+    except (state.AlreadyWatched, Fatal) as exc:
         print(f"resi watch: {exc}", file=sys.stderr)
         return 2
 

@@ -52,14 +52,20 @@ class AlreadyWatched(RuntimeError):
     """Another `resi watch` holds this source."""
 
 
-def register(conn: psycopg.Connection, source: str, mode: str, queue_url: str | None) -> None:
-    """Claim the source for this process (session lock) and mark it running."""
+def hold(conn: psycopg.Connection, source: str) -> bool:
+    """Take the source's watcher lock for this session; False if another session has it."""
     with conn.transaction():
         got = conn.execute(
             "select pg_try_advisory_lock(%s, hashtext(%s))", [WATCH_LOCK, source]
         ).fetchone()
-        if not (got and got[0]):
-            raise AlreadyWatched(f"another `resi watch` is already watching {source}")
+    return bool(got and got[0])
+
+
+def register(conn: psycopg.Connection, source: str, mode: str, queue_url: str | None) -> None:
+    """Claim the source for this process (session lock) and mark it running."""
+    if not hold(conn, source):
+        raise AlreadyWatched(f"another `resi watch` is already watching {source}")
+    with conn.transaction():
         conn.execute(
             """
             insert into raw.watcher_state (source, mode, queue_url, host, pid, running_since)

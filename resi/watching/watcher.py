@@ -69,8 +69,14 @@ class Watcher:
 
     def _db(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed or self.conn.broken:
+            reconnecting = self.conn is not None
+            if reconnecting:
+                with contextlib.suppress(psycopg.Error):
+                    self.conn.close()
             self.conn = loading.connect_with_retries()
             self.conn.autocommit = True
+            if reconnecting and not state.hold(self.conn, self.source.uri):
+                log.warning("another watcher took %s meanwhile", self.source.uri)
         return self.conn
 
     def _state(self, **values) -> None:
@@ -101,10 +107,8 @@ class Watcher:
             if self.options.queue_url:
                 self.queue = self._open_queue(self.options.queue_url)
             log.info("watching %s (%s)", self.source.uri, mode)
-            self._guarded(self.catch_up)
-            self._note_open_alerts()
-            self.first_build = not self._marts_exist()  # a fresh database needs the seeds
-            self.build_pending = self.build_pending or self._unbuilt_files()
+            if not self._guarded(self._start):
+                self.build_pending = self.options.build
             backoff = 1.0
             while not self.stop.is_set():
                 ok = self._guarded(self._step)
@@ -118,6 +122,12 @@ class Watcher:
                 self.conn.close()
         log.info("stopped")
         return 0
+
+    def _start(self) -> None:
+        self.catch_up()
+        self._note_open_alerts()
+        self.first_build = not self._marts_exist()  # a fresh database needs the seeds
+        self.build_pending = self.build_pending or self._unbuilt_files()
 
     def _open_queue(self, url: str) -> Queue:
         client = sqs_client(url, self.options.endpoint_url)
@@ -139,7 +149,6 @@ class Watcher:
             self._error(f"listing: {exc}")
         except psycopg.Error as exc:
             self._error(f"database: {str(exc).strip()}")
-            self.conn = None
         except Exception as exc:  # botocore errors, a queue that vanished...
             self._error(f"{type(exc).__name__}: {exc}")
         return False

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from helpers import connect
+from helpers import connect, resi
 from watch_support import (
     ACCOUNT,
     loaded_files,
@@ -238,6 +238,8 @@ def test_polling_finds_a_late_object_that_sorts_first(
             Bucket=aws["bucket"], Key=late_but_first, Body=parquet_bytes(frame(2, 9))
         )
         wait_for(lambda: len(loaded_files(scratch_db)) == 2, 60, "the late object")
+        second = resi(scratch_db, "watch", *args, check=False)  # one watcher per source
+        assert second.returncode == 2 and "already watching" in second.stderr
     assert [k for k, *_ in loaded_files(scratch_db)] == [late_but_first, seen_first]
     with connect(scratch_db) as conn:
         (watcher,) = watcher_state(conn)["watchers"]
