@@ -154,16 +154,15 @@ class Watcher:
         return False
 
     def _step(self) -> None:
-        if self.queue is not None:
-            self.receive()
-        else:
-            self.poll()
+        """Build what the last batch (or the catch-up) loaded, then look for more."""
         if self.build_pending and not self.stop.is_set():
             self.build()
         if self._rebuild_due() and not self.stop.is_set():
             self.rebuild()
-        if self.queue is None:
-            self.stop.wait(self.options.interval)
+        if self.queue is not None:
+            self.receive()
+        elif not self.stop.wait(self.options.interval):
+            self.poll()
 
     # --- finding new objects ----------------------------------------------------------
 
