@@ -267,3 +267,48 @@ def test_sigterm_mid_load_finishes_the_file_and_exits_0(
         assert proc.wait(timeout=60) == 0, proc.log_path.read_text()
     assert [(k, s, n) for k, _, s, n in loaded_files(scratch_db)] == [(name, "loaded", 4)]
     assert queue_depth(sqs, queue["url"]) == 0  # committed, so deleted before exiting
+
+
+def test_files_arriving_during_a_build_go_into_the_next_one(
+    aws, scratch_db, miner_files, tmp_path: Path
+) -> None:
+    from resi.watching.building import BUILD_LOCK
+
+    frame, key = miner_files
+    sqs = aws["sqs"]
+    queue = make_queue(sqs, visibility_timeout=30)
+    _notify(aws, queue["arn"])
+    names = [key(hotkey=f"5Burst{i}", count=2) for i in range(3)]
+    # a cheap build (staging only), so the test times the watcher, not dbt
+    cheap = ["--select", "resource_type:seed", "path:models/staging"]
+    args = [*_watch_args(aws, queue["url"]), *cheap]
+    args.remove("--no-build")
+    with connect(scratch_db) as builder:
+        # another process is building: the watcher's first build has to wait for it
+        builder.execute("select pg_advisory_lock(%s)", [BUILD_LOCK])
+        # (cautious: no tests that reach into models outside the selection)
+        dbt_env = {**scratch_db, "DBT_INDIRECT_SELECTION": "cautious"}
+        with watching(dbt_env, tmp_path, *args) as proc:
+            wait_for(lambda: "another build is running" in proc.log_path.read_text(), 30, "wait")
+            for i, name in enumerate(names):
+                body = parquet_bytes(frame(2, 20 + i))
+                aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=body)
+            wait_for(lambda: queue_depth(sqs, queue["url"]) == 4, 30, "test event + 3 uploads")
+            builder.execute("select pg_advisory_unlock(%s)", [BUILD_LOCK])
+            wait_for(lambda: len(loaded_files(scratch_db)) == 3, 300, "the burst loaded")
+            (status,) = wait_for(
+                lambda: query(
+                    scratch_db,
+                    "select last_build_status from raw.watcher_state"
+                    " where last_build_status in ('succeeded', 'failed')"
+                    " and last_build_started_at > last_load_at",
+                ),
+                300,
+                "the build after the burst",
+            )
+            assert status == ("succeeded",), proc.log_path.read_text()[-3000:]
+    # the three uploads were one batch (one load run) and one build
+    runs = query(scratch_db, "select count(distinct load_run_id) from raw.source_files")
+    assert runs == [(1,)]
+    builds = [line for line in proc.log_path.read_text().splitlines() if " INFO dbt build" in line]
+    assert len(builds) == 2, builds  # the one that waited, then one for the burst
