@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RESI := $(BIN)/resi
 DEMO_DIR := .resi/demo-network
 
-.PHONY: setup demo test lint docs bench-load bench-dbt bench-api clean
+.PHONY: setup demo test lint docs bench-load bench-dbt bench-api bench-watch clean
 
 setup: $(STAMP)
 
@@ -53,6 +53,9 @@ bench-dbt: setup
 BENCH_API_ARGS ?= --simulate 2000
 bench-api: setup
 	$(BIN)/python scripts/bench_api.py $(BENCH_API_ARGS)
+
+bench-watch: setup
+	$(BIN)/python scripts/bench_watch.py
 
 clean:
 	-$(RESI) db stop

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -80,7 +80,12 @@ class Loader:
                 plan.to_load.append((obj.uri, obj.size))
         return plan
 
-    def run(self, progress: Progress | None = None) -> Summary:
+    def run(
+        self,
+        progress: Progress | None = None,
+        objects: Iterable[discovery.ObjectInfo] | None = None,
+    ) -> Summary:
+        """Load what the listing finds (or just `objects`), skipping versions already recorded."""
         started = time.monotonic()
         self.progress = progress or Progress(self.summary)
         conn = self.conn()
@@ -89,7 +94,7 @@ class Loader:
         self.summary.load_run_id = self.run_id
         known = manifest.known_objects(conn, self.source.uri)
         try:
-            self._load_all(self._new_objects(known))
+            self._load_all(self._new_objects(known, objects))
             self.summary.rejects_on_record = manifest.rejects_on_record(conn, self.source.uri)
             self.summary.status = "succeeded"
         except BaseException:
@@ -108,8 +113,10 @@ class Loader:
         except discovery.SourceUnreachable as exc:
             raise Fatal(str(exc)) from None
 
-    def _new_objects(self, known: set[tuple[str, str]]) -> Iterator[discovery.ObjectInfo]:
-        for obj in self._selected():
+    def _new_objects(
+        self, known: set[tuple[str, str]], objects: Iterable[discovery.ObjectInfo] | None = None
+    ) -> Iterator[discovery.ObjectInfo]:
+        for obj in self._selected() if objects is None else objects:
             with self.lock:
                 self.summary.objects_seen += 1
                 if (obj.uri, obj.etag) in known:
@@ -251,3 +258,11 @@ class Loader:
         if rows != claims.claimed_record_count:
             detail += f" (key claims {claims.claimed_record_count:,})"
         self.progress.file_done(obj, "loaded", detail)
+
+
+def load_objects(
+    source: Source, objects: Iterable[discovery.ObjectInfo], endpoint_url: str | None = None
+) -> Summary:
+    """One load run over the given objects of `source` (those not yet recorded), for callers
+    that learn of objects otherwise than by listing (`resi watch`). Raises Fatal."""
+    return Loader(source, Options(endpoint_url=endpoint_url)).run(objects=objects)

@@ -100,6 +100,31 @@ comment on column raw.source_files.reject_reason is
     ' or skipped (not a listing file).';
 alter table raw.load_runs add column objects_skipped integer not null default 0;
 """,
+    # 3: `resi watch` state, one row per watcher (its source); see resi/watching/state.py
+    """
+create table raw.watcher_state (
+    source text primary key,
+    mode text not null check (mode in ('queue', 'polling')),
+    queue_url text,
+    host text,
+    pid integer,
+    running_since timestamptz,
+    stopped_at timestamptz,
+    last_poll_at timestamptz,
+    last_load_at timestamptz,
+    files_loaded bigint not null default 0,
+    backlog integer not null default 0,
+    last_build_started_at timestamptz,
+    last_build_at timestamptz,
+    last_build_status text,
+    last_build_seconds numeric,
+    last_rebuild_at timestamptz,
+    last_error text,
+    last_error_at timestamptz,
+    open_alerts integer,
+    updated_at timestamptz not null default now()
+);
+""",
 )
 
 

@@ -219,6 +219,12 @@ def add_reporting(sub: argparse._SubParsersAction) -> None:
 # --- the command -----------------------------------------------------------------------
 
 
+def add_watching(sub: argparse._SubParsersAction) -> None:
+    from resi.watching.commands import add_commands
+
+    add_commands(sub)  # resi watch, resi rebuild
+
+
 def add_serving(sub: argparse._SubParsersAction) -> None:
     from resi.serving import commands as serving
 
@@ -232,6 +238,7 @@ COMMAND_GROUPS = (
     add_dbt,
     add_reporting,
     add_serving,
+    add_watching,
 )
 
 

@@ -15,6 +15,7 @@ from loader.report import WHY
 from resi import PROJECT_ROOT
 from resi.database import connection as database
 from resi.database import embedded
+from resi.watching import state as watching
 from resi.reporting.text import render_text, width_for_stdout
 
 WIDTH = 100  # columns when stdout is not a terminal
@@ -158,7 +159,10 @@ def main(args: argparse.Namespace) -> int:
             tables = _miner_tables(conn)
         else:
             figures.append(("marts", "not built", "run `resi dbt build`"))
+        watch_lines = watching.summary_lines(conn)  # `resi watch`, when one ever ran
     print(render_text(_figures_table(figures), *tables, width=width_for_stdout(WIDTH)))
+    if watch_lines:
+        print("\n" + "\n".join(watch_lines))
     rejects = any(label == "files rejected" and value != "0" for label, value, _ in figures)
     print(_where_next(rejects))
     return 0

@@ -1,0 +1,1 @@
+"""`resi watch` and `resi rebuild`: keep the database current as miners upload."""
