@@ -1,0 +1,1 @@
+"""Answers for readers of the marts: query functions over a database connection."""
