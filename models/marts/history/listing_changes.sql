@@ -53,11 +53,7 @@ changes as (
         end as price_change,
         case
             when field_name = 'price'
-                then round(
-                    100 * (field_value::numeric - old_value::numeric)
-                    / nullif(old_value::numeric, 0),
-                    2
-                )
+                then round(100 * (field_value::numeric / nullif(old_value::numeric, 0) - 1), 2)
         end as price_change_pct,
         opening_miner_count as miner_count,
         opening_voter_count as voter_count
