@@ -98,11 +98,12 @@ vote_moves_per_step as (
 ),
 
 observation_steps as (
+    -- the times at which some miner's vote moved: between them no count changes
     select distinct
         zpid,
         field_name,
         observed_at
-    from observed_reports
+    from vote_moves_per_step
 ),
 
 reported_values as (
