@@ -15,8 +15,8 @@ from loader.report import WHY
 from resi import PROJECT_ROOT
 from resi.database import connection as database
 from resi.database import embedded
-from resi.watching import state as watching
 from resi.reporting.text import render_text, width_for_stdout
+from resi.watching import state as watching
 
 WIDTH = 100  # columns when stdout is not a terminal
 

@@ -25,6 +25,8 @@ MARTS = {
     "marts.miner_reliability": "miner_hotkey",
     "intermediate.int_source_reliability": "source_id, field_name",
     "intermediate.int_consensus_votes": "zpid, field_name, source_id",
+    "marts.listing_history": "zpid, field_name, valid_from",
+    "marts.listing_changes": "zpid, field_name, changed_at",
 }
 
 
@@ -87,7 +89,7 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
         incremental = snapshot(conn)
         # the incremental run really was incremental: marts recomputed only touched listings
         marks = conn.execute("select count(*) from intermediate.incremental_watermarks").fetchone()
-        assert marks is not None and marks[0] == 6
+        assert marks is not None and marks[0] == 8
     resi(scratch_db, "dbt", "run", "--full-refresh", "--exclude", "resource_type:seed")
     with psycopg.connect(autocommit=True) as conn:
         full = snapshot(conn)

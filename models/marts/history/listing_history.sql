@@ -1,0 +1,269 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='zpid',
+        on_schema_change='fail',
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ delete_touched_listings() }}",
+        ],
+        indexes=[
+            {'columns': ['zpid', 'field_name', 'valid_from'], 'unique': true},
+            {'columns': ['field_name', 'valid_from']},
+        ],
+        post_hook="{{ record_incremental_watermark() }}",
+    )
+}}
+
+{#-
+    One row per (zpid, field_name, valid_from): the intervals over which each field of each
+    listing held one value, by observation time. The rule is `history_rule` (models/marts/
+    history/_history__docs.md). Incremental: a run recomputes the whole history of the
+    listings its new reports touch (a late observation can land anywhere in it).
+-#}
+
+with
+{% if is_incremental() %}
+touched_listings as (
+    {{ touched_zpids() }}
+),
+{% endif %}
+field_reports as (
+    select * from {{ ref('int_field_reports_unpivoted') }}
+    {{- only_touched_listings() }}
+),
+
+listing_observations as (
+    select * from {{ ref('int_listing_observations') }}
+    {{- only_touched_listings() }}
+),
+
+observed_reports as (
+    -- every report of a field at its observation time, in each miner's own order: the
+    -- value it replaces in that miner's vote, and when the miner's next report replaces it
+    select
+        field_reports.zpid,
+        field_reports.field_name,
+        field_reports.field_value,
+        field_reports.miner_hotkey,
+        listing_observations.observed_at,
+        lag(field_reports.field_value) over miner_sequence as replaced_value,
+        lead(listing_observations.observed_at) over miner_sequence as superseded_at
+    from field_reports
+    inner join listing_observations
+        on field_reports.attestation_id = listing_observations.attestation_id
+    where field_reports.field_name != 'datetime'
+    window miner_sequence as (
+        partition by field_reports.zpid, field_reports.field_name, field_reports.miner_hotkey
+        order by
+            listing_observations.observed_at,
+            listing_observations.submitted_at,
+            field_reports.file_id,
+            field_reports.row_index
+    )
+),
+
+vote_moves as (
+    -- a miner's vote moves when it reports a value other than its previous one:
+    -- one vote more for the new value, one fewer for the value it leaves
+    select
+        zpid,
+        field_name,
+        observed_at,
+        field_value,
+        1 as vote_delta
+    from observed_reports
+    where replaced_value is distinct from field_value
+    union all
+    select
+        zpid,
+        field_name,
+        observed_at,
+        replaced_value as field_value,
+        -1 as vote_delta
+    from observed_reports
+    where replaced_value != field_value
+),
+
+vote_moves_per_step as (
+    select
+        zpid,
+        field_name,
+        field_value,
+        observed_at,
+        sum(vote_delta) as vote_delta
+    from vote_moves
+    group by zpid, field_name, field_value, observed_at
+),
+
+observation_steps as (
+    -- the times at which some miner's vote moved: between them no count changes
+    select distinct
+        zpid,
+        field_name,
+        observed_at
+    from vote_moves_per_step
+),
+
+reported_values as (
+    select distinct
+        zpid,
+        field_name,
+        field_value
+    from observed_reports
+),
+
+step_votes as (
+    -- at each observation step, the miners whose latest observation is each value
+    select
+        observation_steps.zpid,
+        observation_steps.field_name,
+        observation_steps.observed_at,
+        reported_values.field_value,
+        sum(coalesce(vote_moves_per_step.vote_delta, 0)) over (
+            partition by
+                observation_steps.zpid,
+                observation_steps.field_name,
+                reported_values.field_value
+            order by observation_steps.observed_at
+        ) as miner_count
+    from observation_steps
+    inner join reported_values
+        on
+            observation_steps.zpid = reported_values.zpid
+            and observation_steps.field_name = reported_values.field_name
+    left join vote_moves_per_step
+        on
+            observation_steps.zpid = vote_moves_per_step.zpid
+            and observation_steps.field_name = vote_moves_per_step.field_name
+            and reported_values.field_value = vote_moves_per_step.field_value
+            and observation_steps.observed_at = vote_moves_per_step.observed_at
+),
+
+ranked_step_votes as (
+    select
+        *,
+        rank() over (
+            partition by zpid, field_name, observed_at
+            order by miner_count desc
+        ) as vote_rank,
+        sum(miner_count) over (partition by zpid, field_name, observed_at) as voter_count
+    from step_votes
+),
+
+step_leaders as (
+    -- the leading value of each step, or NULL when two or more values tie for the lead
+    select
+        zpid,
+        field_name,
+        observed_at,
+        case when count(*) = 1 then min(field_value) end as leading_value,
+        max(miner_count) as leading_miner_count,
+        max(voter_count) as voter_count
+    from ranked_step_votes
+    where vote_rank = 1
+    group by zpid, field_name, observed_at
+),
+
+decision_groups as (
+    -- a tie decides nothing: it joins the group of the last step that had a leader
+    select
+        *,
+        count(leading_value) over (
+            partition by zpid, field_name
+            order by observed_at
+        ) as decision_group
+    from step_leaders
+),
+
+held_values as (
+    select
+        zpid,
+        field_name,
+        observed_at,
+        leading_miner_count,
+        voter_count,
+        first_value(leading_value) over (
+            partition by zpid, field_name, decision_group
+            order by observed_at
+        ) as field_value
+    from decision_groups
+    where decision_group > 0
+),
+
+value_changes as (
+    select
+        *,
+        lag(field_value) over (
+            partition by zpid, field_name
+            order by observed_at
+        ) as previous_value
+    from held_values
+),
+
+intervals as (
+    select
+        zpid,
+        field_name,
+        field_value,
+        observed_at as valid_from,
+        lead(observed_at) over (
+            partition by zpid, field_name
+            order by observed_at
+        ) as valid_to,
+        leading_miner_count as opening_miner_count,
+        voter_count as opening_voter_count
+    from value_changes
+    where previous_value is distinct from field_value
+),
+
+interval_sources as (
+    -- the reports of the interval's value that were a miner's latest observation at some
+    -- time within the interval
+    select
+        intervals.zpid,
+        intervals.field_name,
+        intervals.valid_from,
+        array_agg(
+            distinct observed_reports.miner_hotkey order by observed_reports.miner_hotkey
+        ) as miner_hotkeys,
+        count(distinct observed_reports.miner_hotkey) as miner_count,
+        count(*) as report_count,
+        min(observed_reports.observed_at) as first_observed_at,
+        max(observed_reports.observed_at) as last_observed_at
+    from intervals
+    inner join observed_reports
+        on
+            intervals.zpid = observed_reports.zpid
+            and intervals.field_name = observed_reports.field_name
+            and intervals.field_value = observed_reports.field_value
+            and observed_reports.observed_at < coalesce(intervals.valid_to, 'infinity')
+            and coalesce(observed_reports.superseded_at, 'infinity') > intervals.valid_from
+    group by intervals.zpid, intervals.field_name, intervals.valid_from
+),
+
+final as (
+    select
+        intervals.zpid,
+        intervals.field_name,
+        intervals.field_value,
+        intervals.valid_from,
+        intervals.valid_to,
+        intervals.valid_to is null as is_current,
+        interval_sources.miner_hotkeys,
+        interval_sources.miner_count::integer as miner_count,
+        interval_sources.report_count::integer as report_count,
+        interval_sources.first_observed_at,
+        interval_sources.last_observed_at,
+        intervals.opening_miner_count::integer as opening_miner_count,
+        intervals.opening_voter_count::integer as opening_voter_count
+    from intervals
+    inner join interval_sources
+        on
+            intervals.zpid = interval_sources.zpid
+            and intervals.field_name = interval_sources.field_name
+            and intervals.valid_from = interval_sources.valid_from
+)
+
+select * from final
