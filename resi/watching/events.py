@@ -78,20 +78,31 @@ def _strip_etag(etag: object) -> str | None:
     return etag.strip('"') if isinstance(etag, str) and etag else None
 
 
+def _object_event(
+    shape: str, bucket: object, key: object, etag: object, created: bool, *, encoded: bool
+) -> ObjectEvent:
+    """The event of one object; `encoded`: the shape percent-encodes keys (S3's own), so
+    the decoded key is tried first, else the key as sent."""
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise PoisonMessage(f"{shape} with a non-text bucket or key")
+    decoded = unquote_plus(key)
+    if decoded == key:
+        keys: tuple[str, ...] = (key,)
+    else:
+        keys = (decoded, key) if encoded else (key, decoded)
+    return ObjectEvent(bucket, keys, _strip_etag(etag), created)
+
+
 def _from_record(record: dict) -> ObjectEvent:
     try:
         name = str(record["eventName"])
         bucket = record["s3"]["bucket"]["name"]
         obj = record["s3"]["object"]
-        encoded = obj["key"]
+        key = obj["key"]
     except (KeyError, TypeError) as exc:
         raise PoisonMessage(f"S3 event record without {exc}") from None
-    if not isinstance(bucket, str) or not isinstance(encoded, str):
-        raise PoisonMessage("S3 event record with a non-text bucket or key")
-    decoded = unquote_plus(encoded)
-    keys = (decoded,) if decoded == encoded else (decoded, encoded)
     created = name.startswith("ObjectCreated") or name.startswith("s3:ObjectCreated")
-    return ObjectEvent(bucket, keys, _strip_etag(obj.get("eTag")), created)
+    return _object_event("S3 event record", bucket, key, obj.get("eTag"), created, encoded=True)
 
 
 def _from_eventbridge(document: dict) -> ObjectEvent:
@@ -101,9 +112,6 @@ def _from_eventbridge(document: dict) -> ObjectEvent:
         key = obj["key"]
     except (KeyError, TypeError) as exc:
         raise PoisonMessage(f"EventBridge event without {exc}") from None
-    if not isinstance(bucket, str) or not isinstance(key, str):
-        raise PoisonMessage("EventBridge event with a non-text bucket or key")
-    decoded = unquote_plus(key)
-    keys = (key,) if decoded == key else (key, decoded)
-    created = document["detail-type"] == "Object Created"
-    return ObjectEvent(bucket, keys, _strip_etag(obj.get("etag") or obj.get("eTag")), created)
+    created = document.get("detail-type") == "Object Created"
+    etag = obj.get("etag") or obj.get("eTag")
+    return _object_event("EventBridge event", bucket, key, etag, created, encoded=False)
