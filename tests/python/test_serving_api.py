@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -190,27 +191,28 @@ def test_one_listing_has_values_consensus_rivals_and_attestations(api, network) 
     assert api.get("/listings/0000").status_code == 404
 
 
-def test_history_answers_once_the_mart_exists(api, network) -> None:
+def test_history_is_the_listing_history_mart(api, network) -> None:
     zpid = api.get("/listings", params={"limit": 1}).json()["listings"][0]["zpid"]
-    missing = api.get(f"/listings/{zpid}/history")
-    assert missing.status_code == 501 and "listing_history" in missing.json()["error"]
-    with connect(network) as conn:  # as the admin: the reader's default privileges apply
-        conn.execute(
-            "create table marts.listing_history as select * from (values"
-            " (%s, 'price', '100', '2025-01-01'::timestamptz, '2025-02-01'::timestamptz),"
-            " (%s, 'price', '90', '2025-02-01'::timestamptz, null::timestamptz))"
-            " as t(zpid, field_name, field_value, valid_from, valid_to)",
-            [zpid, zpid],
-        )
-    try:
-        body = api.get(f"/listings/{zpid}/history").json()
-        assert [row["field_value"] for row in body["history"]] == ["100", "90"]
-        before = api.get(f"/listings/{zpid}/history", params={"as_of": "2025-01-15T00:00:00Z"})
-        assert [row["field_value"] for row in before.json()["history"]] == ["100"]
-        assert api.get(f"/listings/{zpid}/history", params={"as_of": "soon"}).status_code == 422
-    finally:
-        with connect(network) as conn:
-            conn.execute("drop table marts.listing_history")
+    with connect(network) as conn:
+        rows = conn.execute(
+            "select field_name, field_value, valid_from, valid_to from marts.listing_history"
+            " where zpid = %s order by field_name, valid_from",
+            [zpid],
+        ).fetchall()
+    assert rows, "every listing has a history"
+    body = api.get(f"/listings/{zpid}/history").json()
+    assert [(r["field_name"], r["field_value"]) for r in body["history"]] == [
+        (name, value) for name, value, _, _ in rows
+    ]
+    first = min(valid_from for _, _, valid_from, _ in rows)
+    current = {(name, value) for name, value, _, valid_to in rows if valid_to is None}
+    now = api.get(f"/listings/{zpid}/history", params={"as_of": "2100-01-01T00:00:00Z"})
+    assert {(r["field_name"], r["field_value"]) for r in now.json()["history"]} == current
+    before = api.get(
+        f"/listings/{zpid}/history", params={"as_of": (first - timedelta(days=1)).isoformat()}
+    )
+    assert before.status_code == 404  # nothing was known of the listing yet
+    assert api.get(f"/listings/{zpid}/history", params={"as_of": "soon"}).status_code == 422
 
 
 def test_miners_alerts_and_network_quality(api, network) -> None:
