@@ -86,8 +86,8 @@ def _search(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="serve the read-only API or the dashboards")
-    serve.add_argument("what", choices=["api", "dashboard"])
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("what", choices=["api", "dashboard"], help="the API or the dashboards")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, help="default 8000 (api), 8501 (dashboard)")
     serve.add_argument(
         "--no-token", action="store_true", help="serve beyond localhost without RESI_API_TOKEN"

@@ -37,19 +37,23 @@ CSV_COLUMNS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", action="append", help="home status (repeat or a,b)")
-    parser.add_argument("--min-price", type=int)
-    parser.add_argument("--max-price", type=int)
+    parser.add_argument("--min-price", type=int, help="lowest price, dollars")
+    parser.add_argument("--max-price", type=int, help="highest price, dollars")
     parser.add_argument("--zip", action="append", help="5-digit zip code (repeat or a,b)")
-    parser.add_argument("--city")
+    parser.add_argument("--city", help="city (case-insensitive)")
     parser.add_argument("--state", help="2-letter state code")
     parser.add_argument("--bbox", help="south,west,north,east")
     parser.add_argument("--near", help="lat,lon (with --radius-km)")
-    parser.add_argument("--radius-km", type=float)
+    parser.add_argument("--radius-km", type=float, help="radius around --near, km")
     parser.add_argument("--min-consensus", type=float, help="0 to 1")
     parser.add_argument("--min-miners", type=int, help="minimum independent miners")
     parser.add_argument("--updated-since", type=datetime.fromisoformat, help="ISO time")
-    parser.add_argument("--sort", choices=queries.SORTS, default="updated")
-    parser.add_argument("--order", choices=queries.ORDERS, default="desc")
+    parser.add_argument(
+        "--sort", choices=queries.SORTS, default="updated", help="order by (default updated)"
+    )
+    parser.add_argument(
+        "--order", choices=queries.ORDERS, default="desc", help="asc or desc (default desc)"
+    )
     parser.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON")

@@ -24,7 +24,11 @@ def add_commands(sub) -> None:
         "watch", help="keep the database current: load new files, build, report alerts"
     )
     watch.add_argument("source", help="s3://bucket[/prefix] or a local folder")
-    watch.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
+    watch.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="S3-compatible endpoint (default: AWS_ENDPOINT_URL)",
+    )
     watch.add_argument(
         "--queue-url", help="SQS queue receiving the bucket's event notifications (else: polling)"
     )
