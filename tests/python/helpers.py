@@ -68,3 +68,19 @@ def resi(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
 def dbt_paths(work: Path) -> list[str]:
     """dbt options that keep a test's artifacts out of the project's own target/."""
     return ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium: test tools cannot download one here
+
+
+def launch_chromium(playwright):
+    """Headless Debian chromium with the flags this offline machine needs."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    )

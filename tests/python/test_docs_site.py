@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import dbt_paths, new_database, resi
+from helpers import CHROMIUM, dbt_paths, launch_chromium, new_database, resi
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 MODEL = "model.resi_unified.unified_listings"
 RAW_SOURCES = {"source.resi_unified.raw.listing_rows", "source.resi_unified.raw.source_files"}
 SCREENSHOT = ROOT / "docs" / "lineage.png"
@@ -52,15 +51,7 @@ def browser_page(static_site: Path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))

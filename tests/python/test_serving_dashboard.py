@@ -11,11 +11,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from helpers import new_database
+from helpers import CHROMIUM, launch_chromium, new_database
 from serving_support import build_network, serving
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 README_SCREENSHOT = ROOT / "docs" / "dashboard.png"
 # page url path -> (a heading on it, the charts it must draw at least)
 PAGES = {
@@ -46,15 +45,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
+        browser = launch_chromium(pw)
         try:
             yield browser
         finally:
