@@ -1,22 +1,39 @@
-"""Benchmark the dbt project (make bench-dbt).
+"""Benchmark the dbt project at one or more sizes (make bench-dbt).
 
-In a scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
+For each --rows size (default 100,000 and 1,000,000), one after the other, each in a
+scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
 
-1. simulates a network of about --rows raw rows (default 1,000,000) with `resi simulate`
-   and loads it with `resi load`;
-2. times a full build of every model (`dbt run --full-refresh`);
-3. writes and loads one new 1,000-row file (a miner re-reporting 1,000 known listings,
-   some at a new price) and times the incremental build (`dbt run`); prints both times
-   and the ratio (target: at most 10%);
-4. times the real-time query (analyses/realtime_listing_search.sql) 20 times and prints
+1. simulates a network of about that many raw rows with `resi simulate` (cached in
+   --work DIR/sim-<rows> when --work is given, so a rerun skips it) and loads it with
+   `resi load`;
+2. times a full build of every model (`dbt run --full-refresh`): wall time, model time
+   (the sum of run_results' execution_time) and seconds per million raw rows;
+3. right after it, times the reference: the one plain SQL statement of
+   scripts/bench_reference.sql, the core result (one row per listing, each field by the
+   majority of the miners' latest reports) computed straight from raw, simplified; prints
+   full build / reference and core models / reference;
+4. writes and loads one new 1,000-row file (a miner re-reporting 1,000 known listings,
+   some at a new price) and times the incremental build (`dbt run`); prints its wall and
+   model time and its 10 slowest models;
+5. for each build, the WAL it wrote (server-wide: it includes anything else running on
+   the server) and the temp-file bytes of the scratch database (pg_stat_database), beside
+   the size of raw.listing_rows (target: temp at most 1x raw); and the storage of every
+   relation in the model schemas (staging, intermediate, marts) beside raw.listing_rows
+   (target: at most 4x);
+6. times the real-time query (analyses/realtime_listing_search.sql) 20 times and prints
    its p95 (target: under 100 ms);
-5. scores unified_listings against the simulator's truth.
+7. scores the method's published values (marts.listing_consensus) against the
+   simulator's truth: listings right, price right, silently wrong (scripts/score.py).
 
-Model runs are timed without tests (`dbt test` scans whole tables; it is not what an
-incremental load waits for). dbt's own start-up (~5 s: Python imports, project parse) is
-inside both times; the per-model SQL time is printed too.
+Then one summary table for all sizes and the machine (CPUs, RAM, PostgreSQL version).
 
-    .venv/bin/python scripts/bench_dbt.py [--rows 1000000] [--keep] [--work DIR]
+The core models are unified_listings, listing_consensus and miner_attestations and every
+model upstream of them (from target/manifest.json). Model runs are timed without tests
+(`dbt test` scans whole tables; it is not what an incremental load waits for). dbt's own
+start-up (~5 s: Python imports, project parse) is inside the wall times, not the model
+times. Scratch databases are dropped at the end unless --keep.
+
+    .venv/bin/python scripts/bench_dbt.py [--rows 100000 1000000 ...] [--keep] [--work DIR]
 """
 
 from __future__ import annotations
@@ -32,12 +49,17 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,15 +67,62 @@ sys.path.insert(0, str(ROOT))
 from resi.database import connection as database  # noqa: E402
 
 ROWS_PER_LISTING = 12.4  # what a 20-miner simulated network writes per listing (approx.)
+REFERENCE_SQL = ROOT / "scripts" / "bench_reference.sql"
+# the marts of the unified database itself; they and every model upstream are "core"
+CORE_MARTS = ("unified_listings", "listing_consensus", "miner_attestations")
+DBT_RUN = ("dbt", "run", "--exclude", "resource_type:seed")
+SEARCH_VARS = {
+    "search_home_statuses": ["FOR_SALE", "PENDING"],
+    "search_min_price": 200000, "search_max_price": 900000,
+    "search_zip_codes": ["77494", "08701", "07030", "78704"],
+    "search_min_consensus_score": 0.8, "search_limit": 100,
+}  # fmt: skip
 
-# The models of the unified database itself (raw -> staging -> intermediate -> the three
-# marts); other marts build on these and are timed too, but reported apart.
-CORE_MODELS = (
-    "stg_raw__source_files", "stg_raw__listing_rows", "int_listing_rows_normalized",
-    "int_listing_rows_validated", "int_source_files_checked", "int_listing_reports",
-    "int_field_reports_unpivoted", "int_field_votes_ranked", "listing_consensus",
-    "miner_attestations", "unified_listings",
-)  # fmt: skip
+
+@dataclass
+class Build:
+    """One `dbt run`: wall time, per-model seconds, WAL and temp bytes it caused."""
+
+    wall_s: float
+    models: dict[str, float]
+    wal_bytes: int
+    temp_bytes: int
+
+    @property
+    def model_s(self) -> float:
+        return sum(self.models.values())
+
+
+@dataclass
+class SizeResult:
+    """Everything measured at one size."""
+
+    rows: int  # as asked (--rows)
+    database: str
+    raw_rows: int
+    raw_bytes: int  # pg_total_relation_size('raw.listing_rows')
+    full: Build
+    incremental: Build
+    core: set[str]
+    storage: dict[str, int]  # model schema -> bytes
+    reference_s: float
+    reference_listings: int
+    reference_price_agrees: int  # listings whose reference price is unified_listings'
+    unified_listings: int
+    query_p95_ms: float
+    query_median_ms: float
+    query_rows: int
+    score: dict[str, object]
+
+    @property
+    def storage_bytes(self) -> int:
+        return sum(self.storage.values())
+
+    def core_s(self, build: Build) -> float:
+        return sum(s for m, s in build.models.items() if m in self.core)
+
+
+# --- running things ---------------------------------------------------------------------
 
 
 def resi(*args: str, quiet: bool = True) -> float:
@@ -74,9 +143,147 @@ def resi(*args: str, quiet: bool = True) -> float:
     return elapsed
 
 
+def connect_server(server: dict[str, str], dbname: str) -> psycopg.Connection:
+    return psycopg.connect(
+        host=server["PGHOST"],
+        port=server["PGPORT"],
+        user=server["PGUSER"],
+        password=server.get("PGPASSWORD"),
+        dbname=dbname,
+        autocommit=True,
+    )
+
+
+def create_database(server: dict[str, str], name: str) -> None:
+    with connect_server(server, server["PGDATABASE"]) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def drop_database(server: dict[str, str], name: str) -> None:
+    with connect_server(server, server["PGDATABASE"]) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+
+
 def model_seconds() -> dict[str, float]:
     results = json.loads((ROOT / "target" / "run_results.json").read_text())
     return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+
+
+def core_models() -> set[str]:
+    """CORE_MARTS and every model upstream of them, by the manifest of the last run."""
+    manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
+    parents = manifest["parent_map"]
+    todo = [f"model.{manifest['metadata']['project_name']}.{m}" for m in CORE_MARTS]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if node.startswith("model.") and node not in seen:
+            seen.add(node)
+            todo.extend(parents.get(node, []))
+    return {node.split(".")[-1] for node in seen}
+
+
+def model_schemas() -> list[str]:
+    """The schemas the project's models are built in (by the manifest of the last run)."""
+    manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
+    return sorted(
+        {n["schema"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    )
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def server_counters() -> tuple[str, int]:
+    """(current WAL position, temp bytes of the database in use), read on a fresh
+    connection a second after the last one closed: statistics are flushed lazily (PG 15
+    when a backend goes idle or exits)."""
+    time.sleep(1)
+    with psycopg.connect(autocommit=True) as conn:
+        conn.execute("select pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "select pg_current_wal_lsn()::text, temp_bytes from pg_stat_database"
+            " where datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return row[0], int(row[1])
+
+
+def timed_build(*dbt_args: str) -> Build:
+    lsn, temp = server_counters()
+    wall_s = resi(*dbt_args)
+    models = model_seconds()
+    lsn_after, temp_after = server_counters()
+    with psycopg.connect(autocommit=True) as conn:
+        wal = conn.execute("select pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [lsn_after, lsn])
+        wal_bytes = int(wal.fetchone()[0])
+    return Build(wall_s, models, wal_bytes, temp_after - temp)
+
+
+def storage_by_schema(schemas: list[str]) -> dict[str, int]:
+    """Bytes of every table and materialized view in the schemas, with their indexes and
+    TOAST (pg_total_relation_size); views take none."""
+    with psycopg.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "select n.nspname, coalesce(sum(pg_total_relation_size(c.oid)), 0)"
+            " from pg_namespace n left join pg_class c"
+            "   on c.relnamespace = n.oid and c.relkind in ('r', 'm', 'p')"
+            " where n.nspname = any(%s) group by n.nspname",
+            [schemas],
+        ).fetchall()
+    return {schema: int(size) for schema, size in rows}
+
+
+def run_reference() -> tuple[float, int, int]:
+    """Time scripts/bench_reference.sql; return (seconds, listings, listings whose price is
+    unified_listings' price). Run with the work_mem the project's heavy models get
+    (dbt_project.yml: heavy_model_work_mem) and without JIT, as the models run."""
+    with psycopg.connect(autocommit=True) as conn:
+        conn.execute("set work_mem = '256MB'")
+        conn.execute("set jit = off")
+        conn.execute("drop schema if exists bench_reference cascade")
+        conn.execute("create schema bench_reference")
+        start = time.perf_counter()
+        conn.execute(REFERENCE_SQL.read_text())
+        seconds = time.perf_counter() - start
+        row = conn.execute(
+            "select count(*), count(*) filter (where u.price::text = r.price)"
+            " from bench_reference.unified r left join marts.unified_listings u using (zpid)"
+        ).fetchone()
+        conn.execute("drop schema bench_reference cascade")
+    assert row is not None
+    return seconds, int(row[0]), int(row[1])
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+def realtime_query() -> tuple[float, float, int]:
+    """(p95 ms, median ms, rows) of the real-time query over 20 runs after a warm-up."""
+    resi(
+        "dbt",
+        "compile",
+        "--quiet",
+        "-s",
+        "realtime_listing_search",
+        "--vars",
+        json.dumps(SEARCH_VARS),
+    )
+    query = (ROOT / "target/compiled/resi_unified/analyses/realtime_listing_search.sql").read_text()
+    samples = []
+    with psycopg.connect(autocommit=True) as conn:
+        conn.execute("vacuum analyze marts.unified_listings")
+        conn.execute("vacuum analyze marts.miner_attestations")
+        returned = len(conn.execute(query).fetchall())  # warm-up
+        for _ in range(20):
+            start = time.perf_counter()
+            conn.execute(query).fetchall()
+            samples.append((time.perf_counter() - start) * 1000)
+    return p95(samples), sorted(samples)[9], returned
 
 
 def write_new_file(bucket: Path, out: Path, rows: int = 1000) -> Path:
@@ -111,126 +318,222 @@ def write_new_file(bucket: Path, out: Path, rows: int = 1000) -> Path:
     return path
 
 
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+def load_scoring() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("score", ROOT / "scripts" / "score.py")
+    assert spec is not None and spec.loader is not None
+    scoring = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scoring)
+    return scoring
+
+
+def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
+    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes)."""
+    if not (sim / "truth" / "miners.json").exists():
+        listings = max(100, round(rows / ROWS_PER_LISTING))
+        print(f"  simulating {listings:,} listings from {miners} miners ...", flush=True)
+        resi("simulate", str(sim), "--listings", str(listings), "--miners", str(miners))
+    load_s = resi("load", str(sim / "bucket"))
+    with psycopg.connect(autocommit=True) as conn:
+        row = conn.execute(
+            "select count(*), pg_total_relation_size('raw.listing_rows') from raw.listing_rows"
+        ).fetchone()
+    assert row is not None
+    print(f"  {row[0]:,} raw rows ({mb(row[1])}) loaded in {load_s:.1f} s", flush=True)
+    return int(row[0]), int(row[1])
+
+
+def measure_size(rows: int, miners: int, work: Path, database_name: str) -> SizeResult:
+    """Everything at one size, in the database `database_name` (already created and in
+    use)."""
+    sim = work / f"sim-{rows}"
+    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim)
+    resi("dbt", "seed", "--quiet")
+
+    print("  full build (dbt run --full-refresh) ...", flush=True)
+    full = timed_build(*DBT_RUN, "--full-refresh")
+    core, schemas = core_models(), model_schemas()
+    storage = storage_by_schema(schemas)
+    print("  reference (scripts/bench_reference.sql) ...", flush=True)
+    reference_s, reference_listings, price_agrees = run_reference()
+
+    new_bucket = work / f"new-{rows}"
+    shutil.rmtree(new_bucket, ignore_errors=True)
+    new_file = write_new_file(sim / "bucket", new_bucket)
+    resi("load", str(new_bucket))
+    print(f"  incremental build after one new file ({new_file.name}) ...", flush=True)
+    incremental = timed_build(*DBT_RUN)
+
+    p95_ms, median_ms, query_rows = realtime_query()
+    with psycopg.connect(autocommit=True) as conn:
+        unified = conn.execute("select count(*) from marts.unified_listings").fetchone()
+    assert unified is not None
+    score = load_scoring().score(sim, rule="method", show=0)
+    return SizeResult(
+        rows=rows,
+        database=database_name,
+        raw_rows=raw_rows,
+        raw_bytes=raw_bytes,
+        full=full,
+        incremental=incremental,
+        core=core,
+        storage=storage,
+        reference_s=reference_s,
+        reference_listings=reference_listings,
+        reference_price_agrees=price_agrees,
+        unified_listings=int(unified[0]),
+        query_p95_ms=p95_ms,
+        query_median_ms=median_ms,
+        query_rows=query_rows,
+        score=score,
+    )
+
+
+# --- printing ---------------------------------------------------------------------------
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def columns(models: dict[str, float], per_line: int = 3) -> list[str]:
+    """'model  1.2 s' cells, slowest first, `per_line` to a line."""
+    cells = [f"{m:<34}{s:>7.2f} s" for m, s in sorted(models.items(), key=lambda x: -x[1])]
+    return ["    " + "   ".join(cells[i : i + per_line]) for i in range(0, len(cells), per_line)]
+
+
+def print_size(r: SizeResult) -> None:
+    full, incr = r.full, r.incremental
+    per_m = full.wall_s / (r.raw_rows / 1e6)
+    print(f"\n== {r.raw_rows:,} raw rows ({mb(r.raw_bytes)} raw.listing_rows), {r.database}")
+    print(
+        f"full build         {full.wall_s:8.1f} s wall, models {full.model_s:.1f} s,"
+        f" {per_m:,.0f} s per M raw rows; core models {r.core_s(full):.1f} s"
+    )
+    print("\n".join(columns(full.models)))
+    print(
+        f"incremental build  {incr.wall_s:8.1f} s wall, models {incr.model_s:.2f} s"
+        f" ({incr.wall_s / full.wall_s:.1%} of full); core models {r.core_s(incr):.2f} s"
+        f" ({r.core_s(incr) / r.core_s(full):.1%} of full; target <= 10%); 10 slowest:"
+    )
+    print("\n".join(columns(dict(sorted(incr.models.items(), key=lambda x: -x[1])[:10]))))
+    schemas = ", ".join(f"{s} {mb(b)}" for s, b in sorted(r.storage.items()))
+    print(
+        f"storage            {mb(r.storage_bytes)} = {r.storage_bytes / r.raw_bytes:.1f}x raw"
+        f" (target <= 4x; model schemas: {schemas})"
+    )
+    for name, b in (("full", full), ("incremental", incr)):
+        print(
+            f"{name + ' build':<18} WAL {mb(b.wal_bytes)} ({b.wal_bytes / r.raw_bytes:.1f}x raw),"
+            f" temp {mb(b.temp_bytes)} ({b.temp_bytes / r.raw_bytes:.2f}x raw; target <= 1x)"
+        )
+    print(
+        f"reference          {r.reference_s:8.1f} s, {r.reference_listings:,} listings"
+        f" ({r.unified_listings:,} in unified_listings; price the same for"
+        f" {r.reference_price_agrees / max(r.reference_listings, 1):.1%}); full build /"
+        f" reference {full.wall_s / r.reference_s:.1f}x, core models / reference"
+        f" {r.core_s(full) / r.reference_s:.1f}x"
+    )
+    print(
+        f"real-time query    p95 {r.query_p95_ms:.1f} ms (20 runs, {r.query_rows} rows,"
+        f" median {r.query_median_ms:.1f} ms; target < 100 ms)"
+    )
+    s = r.score
+    print(
+        f"score (method)     listings right {s['listings_right']:.2%}, price right"
+        f" {s['price_right']:.2%}, silently wrong {s['silently_wrong']:.2%}"
+        f" of {s['listings']:,} truth listings"
+    )
+
+
+def machine() -> str:
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    with psycopg.connect(autocommit=True) as conn:
+        version = conn.execute("select version()").fetchone()[0]
+    return f"{os.cpu_count()} CPUs, {mem_kb / 1024**2:.1f} GiB RAM; {version}"
+
+
+def print_summary(results: list[SizeResult], server: dict[str, str]) -> None:
+    table = Table(title="dbt benchmark", box=box.SIMPLE_HEAD)
+    for name in (
+        "raw rows", "full s", "s per M rows", "incr s\nwall / models", "storage\nx raw",
+        "WAL MB\nfull / incr", "temp x raw\nfull / incr", "query\np95 ms", "reference s",
+        "full /\nreference",
+    ):  # fmt: skip
+        table.add_column(name, justify="right")
+    for r in results:
+        full, incr = r.full, r.incremental
+        table.add_row(
+            f"{r.raw_rows:,}",
+            f"{full.wall_s:.1f}",
+            f"{full.wall_s / (r.raw_rows / 1e6):,.0f}",
+            f"{incr.wall_s:.1f} / {incr.model_s:.1f}",
+            f"{r.storage_bytes / r.raw_bytes:.1f}",
+            f"{full.wal_bytes / 1e6:,.0f} / {incr.wal_bytes / 1e6:,.0f}",
+            f"{full.temp_bytes / r.raw_bytes:.2f} / {incr.temp_bytes / r.raw_bytes:.2f}",
+            f"{r.query_p95_ms:.1f}",
+            f"{r.reference_s:.1f}",
+            f"{full.wall_s / r.reference_s:.1f}",
+        )
+    console = Console(width=150)
+    console.print(table)
+    for r in results:
+        s = r.score
+        print(
+            f"score at {r.raw_rows:>12,} raw rows: listings right {s['listings_right']:.2%},"
+            f" price right {s['price_right']:.2%}, silently wrong {s['silently_wrong']:.2%}"
+        )
+    print(f"machine: {machine()}")
+    print(f"server:  {database.describe(server)}")
+    print(
+        "targets: incremental core <= 10% of full, storage <= 4x raw, temp <= 1x raw,"
+        " query p95 < 100 ms; WAL is server-wide"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="raw rows to simulate")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        nargs="+",
+        default=[100_000, 1_000_000],
+        help="raw rows to simulate, one size or more",
+    )
     parser.add_argument("--miners", type=int, default=20)
-    parser.add_argument("--keep", action="store_true", help="keep the database and files")
-    parser.add_argument("--work", type=Path, help="folder for the simulated network")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and files")
+    parser.add_argument("--work", type=Path, help="folder for the simulated networks (kept)")
     args = parser.parse_args(argv)
 
     server = database.libpq_env()
-    name = f"resi_bench_dbt_{uuid.uuid4().hex[:8]}"
-    admin = {**server, "PGDATABASE": server["PGDATABASE"]}
-    with psycopg.connect(
-        host=admin["PGHOST"], port=admin["PGPORT"], user=admin["PGUSER"],
-        password=admin.get("PGPASSWORD"), dbname=admin["PGDATABASE"], autocommit=True,
-    ) as conn:  # fmt: skip
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    os.environ.update({**server, "PGDATABASE": name})
     work = args.work or Path(tempfile.mkdtemp(prefix="resi-bench-dbt-"))
+    results: list[SizeResult] = []
+    kept: list[str] = []
     try:
-        listings = max(100, round(args.rows / ROWS_PER_LISTING))
-        sim = work / "sim"
-        if not (sim / "truth" / "miners.json").exists():
-            print(f"simulating {listings:,} listings from {args.miners} miners ...", flush=True)
-            resi("simulate", str(sim), "--listings", str(listings), "--miners", str(args.miners))
-        print("loading ...", flush=True)
-        load_s = resi("load", str(sim / "bucket"))
-        with psycopg.connect(autocommit=True) as conn:
-            raw_rows = conn.execute("select count(*) from raw.listing_rows").fetchone()[0]
-        print(f"  {raw_rows:,} raw rows loaded in {load_s:.1f}s", flush=True)
-        resi("dbt", "seed", "--quiet")
-
-        print("full build (dbt run --full-refresh) ...", flush=True)
-        full_s = resi("dbt", "run", "--full-refresh", "--exclude", "resource_type:seed")
-        full_models = model_seconds()
-
-        new_bucket = work / "new"
-        new_file = write_new_file(sim / "bucket", new_bucket)
-        resi("load", str(new_bucket))
-        print(f"incremental build after one new file ({new_file.name}) ...", flush=True)
-        incr_s = resi("dbt", "run", "--exclude", "resource_type:seed")
-        incr_models = model_seconds()
-
-        resi(
-            "dbt", "compile", "--quiet", "-s", "realtime_listing_search", "--vars",
-            json.dumps({
-                "search_home_statuses": ["FOR_SALE", "PENDING"],
-                "search_min_price": 200000, "search_max_price": 900000,
-                "search_zip_codes": ["77494", "08701", "07030", "78704"],
-                "search_min_consensus_score": 0.8, "search_limit": 100,
-            }),
-        )  # fmt: skip
-        query = (
-            ROOT / "target/compiled/resi_unified/analyses/realtime_listing_search.sql"
-        ).read_text()
-        samples = []
-        with psycopg.connect(autocommit=True) as conn:
-            conn.execute("vacuum analyze marts.unified_listings")
-            conn.execute("vacuum analyze marts.miner_attestations")
-            returned = len(conn.execute(query).fetchall())  # warm-up
-            for _ in range(20):
-                start = time.perf_counter()
-                conn.execute(query).fetchall()
-                samples.append((time.perf_counter() - start) * 1000)
-            counts = {
-                t: conn.execute(f"select count(*) from {t}").fetchone()[0]
-                for t in (
-                    "intermediate.int_field_reports_unpivoted", "marts.miner_attestations",
-                    "marts.listing_consensus", "marts.unified_listings",
-                )
-            }  # fmt: skip
-
-        print("\n== dbt benchmark on", database.describe(database.libpq_env()))
-        print(f"raw rows                  {raw_rows:>12,}")
-        for table, count in counts.items():
-            print(f"{table:<44} {count:>12,} rows")
-        full_sql = sum(full_models.values())
-        print(f"full build                {full_s:>10.1f} s   (models {full_sql:.1f} s)")
-        for model, seconds in full_models.items():
-            print(f"    {model:<34} {seconds:>8.1f} s")
-        incr_sql = sum(incr_models.values())
-        print(f"incremental build         {incr_s:>10.1f} s   (models {incr_sql:.1f} s)")
-        for model, seconds in incr_models.items():
-            print(f"    {model:<34} {seconds:>8.2f} s")
-        ratio = incr_s / full_s
-        print(f"incremental / full        {ratio:>10.1%}   (whole project, wall time)")
-        full_core = sum(v for k, v in full_models.items() if k in CORE_MODELS)
-        incr_core = sum(v for k, v in incr_models.items() if k in CORE_MODELS)
-        print(
-            f"core models: full {full_core:.1f} s, incremental {incr_core:.2f} s,"
-            f" ratio {incr_core / full_core:.1%}   (target <= 10%)"
-        )
-        print(
-            f"real-time query p95       {p95(samples):>10.1f} ms  (20 runs, {returned} rows,"
-            f" median {sorted(samples)[9]:.1f} ms; target < 100 ms)"
-        )
-        print("\n== score against the truth")
-        spec = importlib.util.spec_from_file_location("score", ROOT / "scripts" / "score.py")
-        assert spec is not None and spec.loader is not None
-        scoring = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(scoring)
-        scoring.score(sim, show=3)
+        for rows in args.rows:
+            name = f"resi_bench_dbt_{uuid.uuid4().hex[:8]}"
+            print(f"\n== size {rows:,} raw rows: database {name}", flush=True)
+            create_database(server, name)
+            os.environ.update({**server, "PGDATABASE": name})
+            try:
+                results.append(measure_size(rows, args.miners, work, name))
+            finally:
+                if args.keep:
+                    kept.append(name)
+                else:
+                    drop_database(server, name)
+            print_size(results[-1])
+        os.environ.update(server)
+        print()
+        print_summary(results, server)
         return 0
     finally:
-        if not args.keep:
-            with psycopg.connect(
-                host=server["PGHOST"], port=server["PGPORT"], user=server["PGUSER"],
-                password=server.get("PGPASSWORD"), dbname=server["PGDATABASE"], autocommit=True,
-            ) as conn:  # fmt: skip
-                conn.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-                )
-            if args.work is None:
-                shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"kept database {name} and {work}")
+        if args.keep:
+            print(f"kept databases {', '.join(kept)} and {work}")
+        elif args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
