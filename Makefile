@@ -45,8 +45,10 @@ docs: setup
 bench-load: setup
 	$(BIN)/python scripts/bench_load.py
 
+# The dbt project at each size; e.g. BENCH_DBT_ARGS="--rows 100000 1000000 10000000 --work /var/tmp/resi-bench"
+BENCH_DBT_ARGS ?= --rows 100000 1000000
 bench-dbt: setup
-	$(BIN)/python scripts/bench_dbt.py
+	$(BIN)/python scripts/bench_dbt.py $(BENCH_DBT_ARGS)
 
 # The API against a built database: BENCH_API_ARGS="--database NAME" (e.g. one that
 # `scripts/bench_dbt.py --keep` left at 1M raw rows) or "--simulate 2000" (a new network).
