@@ -150,6 +150,8 @@ class Loader:
                 if conn is self.connections[0] and self.run_id is not None:
                     conn.rollback()
                     manifest.finish_run(conn, self.run_id, counts, status)
+                    if self.summary.files_loaded:
+                        manifest.analyze_raw(conn)
             except psycopg.Error:
                 pass
             finally:

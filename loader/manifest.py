@@ -78,6 +78,16 @@ def finish_run(conn: psycopg.Connection, run_id: int, counts: dict, status: str)
         )
 
 
+def analyze_raw(conn: psycopg.Connection) -> None:
+    """Refresh the planner's statistics of the raw tables after a load that added rows.
+
+    dbt reads them next; without statistics PostgreSQL guessed 2,430 rows for a
+    million-row `listing_rows` and planned disk sorts for joins with 20-row seeds.
+    """
+    with conn.transaction():
+        conn.execute("analyze raw.source_files, raw.listing_rows")
+
+
 def known_objects(conn: psycopg.Connection, source_uri: str) -> set[tuple[str, str]]:
     """(source_uri, etag) of every object version already recorded under the source,
     whatever its status: loaded, rejected and skipped objects are not examined again."""
