@@ -10,7 +10,7 @@
             {'columns': ['zpid']},
             {'columns': ['miner_hotkey']},
         ],
-        post_hook=["{{ record_incremental_watermark() }}", "analyze {{ this }}"],
+        post_hook="{{ record_incremental_watermark() }}",
     )
 }}
 

@@ -15,7 +15,6 @@
         post_hook=[
             "{{ refresh_data_freshness() }}",
             "{{ record_incremental_watermark() }}",
-            "analyze {{ this }}",
         ],
     )
 }}

@@ -9,7 +9,7 @@
             {'columns': ['attestation_id'], 'unique': true},
             {'columns': ['zpid']},
         ],
-        post_hook=["{{ record_incremental_watermark() }}", "analyze {{ this }}"],
+        post_hook="{{ record_incremental_watermark() }}",
     )
 }}
 

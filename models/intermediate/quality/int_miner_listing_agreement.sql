@@ -8,7 +8,6 @@
         indexes=[{'columns': ['zpid', 'miner_hotkey'], 'unique': true}],
         post_hook=[
             "{{ record_incremental_watermark() }}",
-            "analyze {{ this }}",
         ],
     )
 }}
@@ -28,13 +27,9 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
--- = any(array(...)): an index (bitmap) scan on zpid; `in (select ...)` lets the planner
--- misjudge the touched listings and scan the whole table
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
-    {%- if is_incremental() %}
-    where zpid = any(array(select touched_listings.zpid from touched_listings))
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 consensus_listings as (
