@@ -6,7 +6,7 @@
 {% macro delete_touched_listings() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where zpid in ({{ touched_zpids() }})
+        where zpid = any(array({{ touched_zpids() }}))
     {%- else -%}
         select 1
     {%- endif -%}

@@ -26,10 +26,12 @@
 {#- In an incremental run, the filter that keeps only the listings that new files touch
     (the model defines the `touched_listings` CTE with touched_zpids()); nothing in a full
     build. Call it as `{{- only_touched_listings() }}` on the line after an import CTE's
-    `select * from ...`. -#}
+    `select * from ...`. `= any(array(...))`, not `in (select ...)`: the array is computed
+    first, so the planner reads the touched listings by the zpid index instead of guessing
+    the sub-query's size (it guessed 200 rows and scanned whole tables). -#}
 {% macro only_touched_listings() -%}
     {%- if is_incremental() %}
-    where zpid in (select touched_listings.zpid from touched_listings)
+    where zpid = any(array(select touched_listings.zpid from touched_listings))
     {%- endif -%}
 {%- endmacro %}
 
