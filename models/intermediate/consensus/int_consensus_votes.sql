@@ -9,7 +9,7 @@
             {'columns': ['zpid', 'field_name', 'source_id'], 'unique': true},
             {'columns': ['source_id', 'field_name']},
         ],
-        post_hook=["{{ record_incremental_watermark() }}", "analyze {{ this }}"],
+        post_hook="{{ record_incremental_watermark() }}",
     )
 }}
 
@@ -31,10 +31,7 @@ touched_listings as (
 {% endif %}
 field_reports as (
     select * from {{ ref('int_field_reports_unpivoted') }}
-    {%- if is_incremental() %}
-    -- = any(array(...)): read by the zpid index (see int_miner_listing_agreement)
-    where zpid = any(array(select touched_listings.zpid from touched_listings))
-    {%- endif %}
+    {{- only_touched_listings() }}
 ),
 
 report_origins as (
@@ -50,56 +47,38 @@ observations as (
         report_origins.source_id,
         report_origins.miner_hotkey,
         report_origins.observed_at,
-        row_number() over (
-            partition by field_reports.zpid, field_reports.field_name, report_origins.source_id
-            order by
-                report_origins.observed_at desc,
-                report_origins.submitted_at desc,
-                report_origins.file_id desc,
-                report_origins.row_index desc
-        ) as recency_rank
+        row_number() over newest_first as recency_rank,
+        first_value(field_reports.field_value) over newest_first as latest_value
     from field_reports
     inner join report_origins on field_reports.attestation_id = report_origins.attestation_id
     where report_origins.report_kind = 'original'
+    window newest_first as (
+        partition by field_reports.zpid, field_reports.field_name, report_origins.source_id
+        order by
+            report_origins.observed_at desc,
+            report_origins.submitted_at desc,
+            report_origins.file_id desc,
+            report_origins.row_index desc
+    )
 ),
 
-latest as (
-    select * from observations
-    where recency_rank = 1
-),
-
-earlier as (
-    select
-        observations.zpid,
-        observations.field_name,
-        observations.source_id,
-        jsonb_agg(distinct observations.field_value order by observations.field_value)
-            as earlier_values
-    from observations
-    inner join latest
-        on
-            observations.zpid = latest.zpid
-            and observations.field_name = latest.field_name
-            and observations.source_id = latest.source_id
-    where observations.recency_rank > 1 and observations.field_value <> latest.field_value
-    group by observations.zpid, observations.field_name, observations.source_id
-),
-
+-- one pass over the observations in their window's order (no self-join): the latest one's
+-- columns, and the other values seen before it
 final as (
     select
-        latest.zpid,
-        latest.field_name,
-        latest.field_value,
-        latest.source_id,
-        latest.miner_hotkey,
-        latest.observed_at,
-        coalesce(earlier.earlier_values, '[]'::jsonb) as earlier_values
-    from latest
-    left join earlier
-        on
-            latest.zpid = earlier.zpid
-            and latest.field_name = earlier.field_name
-            and latest.source_id = earlier.source_id
+        zpid,
+        field_name,
+        min(latest_value) as field_value,
+        source_id,
+        min(miner_hotkey) filter (where recency_rank = 1) as miner_hotkey,
+        min(observed_at) filter (where recency_rank = 1) as observed_at,
+        coalesce(
+            jsonb_agg(distinct field_value order by field_value)
+            filter (where field_value <> latest_value),
+            '[]'::jsonb
+        ) as earlier_values
+    from observations
+    group by zpid, field_name, source_id
 )
 
 select * from final
