@@ -28,12 +28,13 @@
     );
 {% endmacro %}
 
-{#- Pre-hook of listing_consensus: record the listings whose voters' weights moved. -#}
+{#- Pre-hook of listing_consensus: record the listings whose voters' weights moved. Driven
+    by the moved (source, field) pairs, each read by the votes' (source_id, field_name)
+    index: when no weight moved (every run between re-estimations) it reads no vote. -#}
 {% macro record_consensus_moved_listings() %}
     insert into {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (zpid, moved_at)
-    select distinct votes.zpid, '{{ run_started_at }}'::timestamptz
-    from {{ ref('int_consensus_votes') }} as votes
-    inner join (
+    select distinct moved_votes.zpid, '{{ run_started_at }}'::timestamptz
+    from (
         select
             coalesce(current_weights.source_id, applied.source_id) as source_id,
             coalesce(current_weights.field_name, applied.field_name) as field_name
@@ -46,7 +47,11 @@
             current_weights.weight is distinct from applied.weight
             or current_weights.is_trusted is distinct from applied.is_trusted
     ) as moved
-        on votes.source_id = moved.source_id and votes.field_name = moved.field_name
+    cross join lateral (
+        select votes.zpid
+        from {{ ref('int_consensus_votes') }} as votes
+        where votes.source_id = moved.source_id and votes.field_name = moved.field_name
+    ) as moved_votes
     on conflict do nothing
 {% endmacro %}
 
@@ -57,3 +62,25 @@
     select source_id, field_name, weight, is_trusted
     from {{ ref('int_source_reliability') }}
 {% endmacro %}
+
+{#- Whether int_source_reliability estimates the weights in this run: always in a full
+    build; in an incremental run, once the rows of the loaded files (`loaded_files`:
+    stg_raw__source_files) have grown by var consensus_reestimate_growth since the rows the
+    current weights were estimated over. -#}
+{% macro reliability_reestimation_due(loaded_files) %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'estimated_over_rows' not in columns -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set query -%}
+        select
+            (select coalesce(sum(row_count), 0) from {{ loaded_files }} where is_loaded)
+            >= (1 + {{ var('consensus_reestimate_growth') }})
+            * (select coalesce(max(estimated_over_rows), 0) from {{ this }})
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{% endmacro %}
+

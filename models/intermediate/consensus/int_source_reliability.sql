@@ -1,6 +1,9 @@
 {{
     config(
-        materialized='table',
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_id', 'field_name'],
+        on_schema_change='append_new_columns',
         pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
         indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
     )
@@ -19,10 +22,21 @@
     (it re-scraped a change the others have not seen yet). The scrape `datetime` differs on every report and is not scored: it keeps the
     prior weight.
 
-    Global and small (sources x fields): rebuilt in full every run from
-    int_consensus_votes. listing_consensus recomputes the listings whose voters' weights
-    moved (see its docs), which keeps incremental runs equal to a full refresh.
+    Global and small (sources x fields), but estimated from every current vote: its cost
+    follows history, not new data. So the weights are re-estimated in a full build and,
+    in an incremental run, only once the loaded raw rows have grown by
+    var consensus_reestimate_growth (10%) since the last estimate (column
+    estimated_over_rows); between estimates new reports are weighed with the weights
+    already estimated, and this model costs nothing. When weights move,
+    listing_consensus recomputes the listings whose voters' weights moved (see
+    macros/consensus_weights.sql). Set the var to 0 to re-estimate on every run.
 -#}
+{%- if not reliability_reestimation_due(ref('stg_raw__source_files')) %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -30,13 +44,39 @@ votes as (
     select * from {{ ref('int_consensus_votes') }}
 ),
 
--- how many sources voted on each (listing, field): a lone vote agrees only with itself
+loaded_files as (
+    select * from {{ ref('stg_raw__source_files') }}
+),
+
+-- how many sources voted on each scored (listing, field), and whether they disagree: a
+-- lone vote agrees only with itself
 compared_votes as (
     select
         *,
-        count(*) over (partition by zpid, field_name) as voting_sources
+        count(*) over scored_field as voting_sources,
+        min(field_value) over scored_field <> max(field_value) over scored_field as is_disputed
     from votes
     where field_name in {{ scored_field_names_sql() }}
+    window scored_field as (partition by zpid, field_name)
+),
+
+-- only disputed fields need the rounds: where every current vote is the same value, that
+-- value wins in every round and no vote for it can be superseded (a trusted source that
+-- replaced it would vote for another), so each of those votes is compared and agrees
+disputed_votes as (
+    select * from compared_votes
+    where is_disputed
+),
+
+settled_agreement as (
+    select
+        source_id,
+        field_name,
+        count(*) as compared_votes,
+        count(*) as agreeing_votes
+    from compared_votes
+    where not is_disputed and voting_sources >= 2
+    group by source_id, field_name
 ),
 
 weights_0 as (
@@ -52,34 +92,47 @@ weights_0 as (
 ),
 {% for round in range(1, var('consensus_rounds') + 1) %}
 tally_{{ round }} as (
-    {{ independent_weighted_latest('votes', 'weights_' ~ (round - 1)) }}
+    {{ independent_weighted_latest('disputed_votes', 'weights_' ~ (round - 1)) }}
+),
+
+disputed_agreement_{{ round }} as (
+    select
+        disputed_votes.source_id,
+        disputed_votes.field_name,
+        count(*) as compared_votes,
+        count(*) filter (where disputed_votes.field_value = winners.field_value)
+            as agreeing_votes
+    from disputed_votes
+    inner join tally_{{ round }} as winners
+        on
+            disputed_votes.zpid = winners.zpid
+            and disputed_votes.field_name = winners.field_name
+            and winners.is_winner
+    inner join tally_{{ round }} as voted
+        on
+            disputed_votes.zpid = voted.zpid
+            and disputed_votes.field_name = voted.field_name
+            and disputed_votes.field_value = voted.field_value
+    where
+        not voted.is_superseded
+        -- a source that saw the settled value and then something else re-scraped a
+        -- change the others have not seen (yet): not counted against it
+        and not disputed_votes.earlier_values @> to_jsonb(winners.field_value)
+    group by disputed_votes.source_id, disputed_votes.field_name
 ),
 
 agreement_{{ round }} as (
     select
-        compared_votes.source_id,
-        compared_votes.field_name,
-        count(*) as compared_votes,
-        count(*) filter (where compared_votes.field_value = winners.field_value)
-            as agreeing_votes
-    from compared_votes
-    inner join tally_{{ round }} as winners
-        on
-            compared_votes.zpid = winners.zpid
-            and compared_votes.field_name = winners.field_name
-            and winners.is_winner
-    inner join tally_{{ round }} as voted
-        on
-            compared_votes.zpid = voted.zpid
-            and compared_votes.field_name = voted.field_name
-            and compared_votes.field_value = voted.field_value
-    where
-        compared_votes.voting_sources >= 2
-        and not voted.is_superseded
-        -- a source that saw the settled value and then something else re-scraped a
-        -- change the others have not seen (yet): not counted against it
-        and not compared_votes.earlier_values @> to_jsonb(winners.field_value)
-    group by compared_votes.source_id, compared_votes.field_name
+        source_id,
+        field_name,
+        sum(compared_votes) as compared_votes,
+        sum(agreeing_votes) as agreeing_votes
+    from (
+        select * from disputed_agreement_{{ round }}
+        union all
+        select * from settled_agreement
+    ) as both_kinds
+    group by source_id, field_name
 ),
 
 weights_{{ round }} as (
@@ -109,8 +162,11 @@ final as (
         -- rounded, so that one more agreeing vote rarely moves a weight (and with it the
         -- listings listing_consensus must recompute)
         round(weight::numeric, 2) as weight,
-        is_trusted
+        is_trusted,
+        (select coalesce(sum(row_count), 0) from loaded_files where is_loaded)::bigint
+            as estimated_over_rows
     from weights_{{ var('consensus_rounds') }}
 )
 
 select * from final
+{%- endif %}
