@@ -49,19 +49,32 @@ observed_reports as (
         field_reports.miner_hotkey,
         listing_observations.observed_at,
         lag(field_reports.field_value) over miner_sequence as replaced_value,
-        lead(listing_observations.observed_at) over miner_sequence as superseded_at
+        lead(listing_observations.observed_at) over miner_sequence as superseded_at,
+        -- more than one value ever reported for the field: its history needs the steps
+        min(field_reports.field_value) over listing_field
+        != max(field_reports.field_value) over listing_field as has_rival_values,
+        min(listing_observations.observed_at) over listing_field as field_first_observed_at
     from field_reports
     inner join listing_observations
         on field_reports.attestation_id = listing_observations.attestation_id
     where field_reports.field_name != 'datetime'
-    window miner_sequence as (
-        partition by field_reports.zpid, field_reports.field_name, field_reports.miner_hotkey
-        order by
-            listing_observations.observed_at,
-            listing_observations.submitted_at,
-            field_reports.file_id,
-            field_reports.row_index
-    )
+    window
+        listing_field as (partition by field_reports.zpid, field_reports.field_name),
+        miner_sequence as (
+            partition by field_reports.zpid, field_reports.field_name, field_reports.miner_hotkey
+            order by
+                listing_observations.observed_at,
+                listing_observations.submitted_at,
+                field_reports.file_id,
+                field_reports.row_index
+        )
+),
+
+-- a field only ever reported with one value (nine in ten) holds it in one interval from
+-- its first observation on: no steps to replay (see single_value_intervals below)
+rival_reports as (
+    select * from observed_reports
+    where has_rival_values
 ),
 
 vote_moves as (
@@ -73,7 +86,7 @@ vote_moves as (
         observed_at,
         field_value,
         1 as vote_delta
-    from observed_reports
+    from rival_reports
     where replaced_value is distinct from field_value
     union all
     select
@@ -82,7 +95,7 @@ vote_moves as (
         observed_at,
         replaced_value as field_value,
         -1 as vote_delta
-    from observed_reports
+    from rival_reports
     where replaced_value != field_value
 ),
 
@@ -111,7 +124,7 @@ reported_values as (
         zpid,
         field_name,
         field_value
-    from observed_reports
+    from rival_reports
 ),
 
 step_votes as (
@@ -226,44 +239,98 @@ interval_sources as (
         intervals.field_name,
         intervals.valid_from,
         array_agg(
-            distinct observed_reports.miner_hotkey order by observed_reports.miner_hotkey
+            distinct rival_reports.miner_hotkey order by rival_reports.miner_hotkey
         ) as miner_hotkeys,
-        count(distinct observed_reports.miner_hotkey) as miner_count,
+        count(distinct rival_reports.miner_hotkey) as miner_count,
         count(*) as report_count,
-        min(observed_reports.observed_at) as first_observed_at,
-        max(observed_reports.observed_at) as last_observed_at
+        min(rival_reports.observed_at) as first_observed_at,
+        max(rival_reports.observed_at) as last_observed_at
     from intervals
-    inner join observed_reports
+    inner join rival_reports
         on
-            intervals.zpid = observed_reports.zpid
-            and intervals.field_name = observed_reports.field_name
-            and intervals.field_value = observed_reports.field_value
-            and observed_reports.observed_at < coalesce(intervals.valid_to, 'infinity')
-            and coalesce(observed_reports.superseded_at, 'infinity') > intervals.valid_from
+            intervals.zpid = rival_reports.zpid
+            and intervals.field_name = rival_reports.field_name
+            and intervals.field_value = rival_reports.field_value
+            and rival_reports.observed_at < coalesce(intervals.valid_to, 'infinity')
+            and coalesce(rival_reports.superseded_at, 'infinity') > intervals.valid_from
     group by intervals.zpid, intervals.field_name, intervals.valid_from
 ),
 
-final as (
+rival_value_intervals as (
     select
         intervals.zpid,
         intervals.field_name,
         intervals.field_value,
         intervals.valid_from,
         intervals.valid_to,
-        intervals.valid_to is null as is_current,
         interval_sources.miner_hotkeys,
-        interval_sources.miner_count::integer as miner_count,
-        interval_sources.report_count::integer as report_count,
+        interval_sources.miner_count,
+        interval_sources.report_count,
         interval_sources.first_observed_at,
         interval_sources.last_observed_at,
-        intervals.opening_miner_count::integer as opening_miner_count,
-        intervals.opening_voter_count::integer as opening_voter_count
+        intervals.opening_miner_count,
+        intervals.opening_voter_count
     from intervals
     inner join interval_sources
         on
             intervals.zpid = interval_sources.zpid
             and intervals.field_name = interval_sources.field_name
             and intervals.valid_from = interval_sources.valid_from
+),
+
+-- one value only: the same rule gives one open interval from the first observation, its
+-- opening count the miners whose first report is that observation, its sources every
+-- report still a miner's latest at some time after the interval opened
+single_value_reports as (
+    select
+        *,
+        coalesce(superseded_at, 'infinity') > field_first_observed_at as is_source,
+        replaced_value is null and observed_at = field_first_observed_at as opens
+    from observed_reports
+    where not has_rival_values
+),
+
+single_value_intervals as (
+    select
+        zpid,
+        field_name,
+        min(field_value) as field_value,
+        min(observed_at) as valid_from,
+        null::timestamptz as valid_to,
+        array_agg(distinct miner_hotkey order by miner_hotkey) filter (where is_source)
+            as miner_hotkeys,
+        count(distinct miner_hotkey) filter (where is_source) as miner_count,
+        count(*) filter (where is_source) as report_count,
+        min(observed_at) filter (where is_source) as first_observed_at,
+        max(observed_at) filter (where is_source) as last_observed_at,
+        count(*) filter (where opens) as opening_miner_count,
+        count(*) filter (where opens) as opening_voter_count
+    from single_value_reports
+    group by zpid, field_name
+),
+
+all_intervals as (
+    select * from rival_value_intervals
+    union all
+    select * from single_value_intervals
+),
+
+final as (
+    select
+        zpid,
+        field_name,
+        field_value,
+        valid_from,
+        valid_to,
+        valid_to is null as is_current,
+        miner_hotkeys,
+        miner_count::integer as miner_count,
+        report_count::integer as report_count,
+        first_observed_at,
+        last_observed_at,
+        opening_miner_count::integer as opening_miner_count,
+        opening_voter_count::integer as opening_voter_count
+    from all_intervals
 )
 
 select * from final
