@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='table',
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ bulk_joins_only() }}",
+        ],
+    )
+}}
 
 {#-
     One row per source that belongs to a coordinated group: sources that vote for the same

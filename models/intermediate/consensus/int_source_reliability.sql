@@ -4,7 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key=['source_id', 'field_name'],
         on_schema_change='append_new_columns',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ bulk_joins_only() }}",
+        ],
         indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
     )
 }}
