@@ -33,6 +33,7 @@
             zpid,
             field_name,
             field_value,
+            submitted_at,
             row_number() over (
                 partition by zpid, field_name, miner_hotkey
                 order by submitted_at desc, file_id desc, row_index desc
@@ -40,44 +41,19 @@
         from {{ field_reports }}
     ),
 
-    current_votes as (
+    -- one pass over the reports: the current votes (each miner's latest report) and the
+    -- value's whole history, counted together
+    tallied as (
         select
             zpid,
             field_name,
             field_value,
-            count(*) as miner_count
-        from latest_report_per_miner
-        where miner_recency_rank = 1
-        group by zpid, field_name, field_value
-    ),
-
-    value_history as (
-        select
-            zpid,
-            field_name,
-            field_value,
+            count(*) filter (where miner_recency_rank = 1) as miner_count,
             count(*) as submission_count,
             min(submitted_at) as first_reported_at,
             max(submitted_at) as last_reported_at
-        from {{ field_reports }}
+        from latest_report_per_miner
         group by zpid, field_name, field_value
-    ),
-
-    tallied as (
-        select
-            value_history.zpid,
-            value_history.field_name,
-            value_history.field_value,
-            coalesce(current_votes.miner_count, 0) as miner_count,
-            value_history.submission_count,
-            value_history.first_reported_at,
-            value_history.last_reported_at
-        from value_history
-        left join current_votes
-            on
-                value_history.zpid = current_votes.zpid
-                and value_history.field_name = current_votes.field_name
-                and value_history.field_value = current_votes.field_value
     ),
 
     ranked as (
