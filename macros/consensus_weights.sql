@@ -68,7 +68,7 @@
     stg_raw__source_files) have grown by var consensus_reestimate_growth since the rows the
     current weights were estimated over. -#}
 {% macro reliability_reestimation_due(loaded_files) %}
-    {%- if not execute or not is_incremental() -%}
+    {%- if not execute or this is none or not is_incremental() -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}

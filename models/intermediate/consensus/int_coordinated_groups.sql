@@ -1,10 +1,7 @@
 {{
     config(
         materialized='table',
-        pre_hook=[
-            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
-            "{{ bulk_joins_only() }}",
-        ],
+        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
     )
 }}
 

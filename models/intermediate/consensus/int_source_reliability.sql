@@ -4,10 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key=['source_id', 'field_name'],
         on_schema_change='append_new_columns',
-        pre_hook=[
-            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
-            "{{ bulk_joins_only() }}",
-        ],
+        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
         indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
     )
 }}
