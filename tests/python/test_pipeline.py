@@ -95,3 +95,48 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
         full = snapshot(conn)
     assert incremental["marts.unified_listings"][0] == 300
     assert incremental == full
+
+
+def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_weights(
+    scratch_db, tmp_path: Path
+) -> None:
+    """Source weights are re-estimated once the raw rows grow by 10%
+    (var consensus_reestimate_growth); a smaller batch is judged with the weights already
+    estimated. Then every mart must equal a full refresh of everything but the weights."""
+    sim = tmp_path / "sim"
+    resi(scratch_db, "simulate", str(sim), "--listings", "300", "--miners", "12")
+    every_file = sorted(
+        (p for p in (sim / "bucket").rglob("*.parquet")),
+        key=lambda p: (p.stat().st_mtime, str(p)),
+    )
+    bucket = tmp_path / "bucket"
+    copy_files(every_file[:-1], sim / "bucket", bucket)
+    resi(scratch_db, "load", str(bucket))
+    resi(scratch_db, "dbt", "seed", "--quiet")
+    resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
+    weights_query = (
+        "select estimated_over_rows, md5(string_agg(t::text, ',' order by source_id, field_name))"
+        " from intermediate.int_source_reliability as t group by estimated_over_rows"
+    )
+    with psycopg.connect(autocommit=True) as conn:
+        estimated = conn.execute(weights_query).fetchall()
+
+    copy_files(every_file[-1:], sim / "bucket", bucket)
+    resi(scratch_db, "load", str(bucket))
+    resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
+    with psycopg.connect(autocommit=True) as conn:
+        # the new file is well under 10% of the rows: the weights were not re-estimated
+        assert conn.execute(weights_query).fetchall() == estimated
+        new_rows = conn.execute(
+            "select count(*) from raw.listing_rows where file_id = (select max(file_id)"
+            " from raw.source_files where status = 'loaded')"
+        ).fetchone()
+        assert new_rows is not None and new_rows[0] > 0
+        incremental = snapshot(conn)
+
+    resi(
+        scratch_db, "dbt", "run", "--quiet", "--full-refresh",
+        "--exclude", "resource_type:seed", "int_source_reliability",
+    )  # fmt: skip
+    with psycopg.connect(autocommit=True) as conn:
+        assert snapshot(conn) == incremental
