@@ -62,25 +62,3 @@
     select source_id, field_name, weight, is_trusted
     from {{ ref('int_source_reliability') }}
 {% endmacro %}
-
-{#- Whether int_source_reliability estimates the weights in this run: always in a full
-    build; in an incremental run, once the rows of the loaded files (`loaded_files`:
-    stg_raw__source_files) have grown by var consensus_reestimate_growth since the rows the
-    current weights were estimated over. -#}
-{% macro reliability_reestimation_due(loaded_files) %}
-    {%- if not execute or this is none or not is_incremental() -%}
-        {{ return(true) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if 'estimated_over_rows' not in columns -%}
-        {{ return(true) }}
-    {%- endif -%}
-    {%- set query -%}
-        select
-            (select coalesce(sum(row_count), 0) from {{ loaded_files }} where is_loaded)
-            >= (1 + {{ var('consensus_reestimate_growth') }})
-            * (select coalesce(max(estimated_over_rows), 0) from {{ this }})
-    {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0]) }}
-{% endmacro %}
-

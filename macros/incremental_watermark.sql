@@ -71,7 +71,8 @@
 {%- endmacro %}
 
 {#- Post-hook of unified_listings: on an incremental run, every listing's freshness moves
-    with the network's newest report, touched by this run or not. -#}
+    with the newest report of any listing (by the last_updated_at index), touched by this
+    run or not. -#}
 {% macro refresh_data_freshness() %}
     {%- if is_incremental() %}
         update {{ this }} as listings
@@ -80,7 +81,7 @@
             select
                 zpid,
                 {{ freshness_hours(
-                    '(select max(submitted_at) from ' ~ ref('int_listing_reports') ~ ')',
+                    '(select max(newest.last_updated_at) from ' ~ this ~ ' as newest)',
                     'last_updated_at'
                 ) }} as data_freshness_hours
             from {{ this }}

@@ -16,3 +16,14 @@
     set local jit = off;
     set local enable_nestloop = off
 {%- endmacro %}
+
+{#- Pre-hook of the models that are incremental by file (staging to field reports): an
+    incremental run reads the rows of a few new files by the file_id index, a nested loop
+    over the new files; without it, it scans every row of history to find them. -#}
+{% macro nested_loops_by_file() -%}
+    {%- if is_incremental() -%}
+        set local enable_nestloop = on
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

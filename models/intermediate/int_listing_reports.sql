@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        pre_hook="{{ nested_loops_by_file() }}",
         incremental_strategy='append',
         indexes=[
             {'columns': ['attestation_id'], 'unique': true},

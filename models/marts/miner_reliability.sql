@@ -1,12 +1,28 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['estimate'],
+        on_schema_change='fail',
+        pre_hook=["{{ clear_for_reestimate() }}"],
+        post_hook="{{ record_estimate() }}",
+    )
+}}
 
 {#-
     One row per miner hotkey: how far its values can be trusted and how independent it is.
     Reliability comes from the consensus method's own estimate (int_source_reliability,
     per source and field); copies and re-uploads from int_report_origins; the coordinated
     group from int_coordinated_groups; contested and settled agreement from the hotkey's
-    current votes against listing_consensus. Global: rebuilt in full every run (small).
+    current votes against listing_consensus. A network-wide estimate like the weights it
+    reports: re-estimated when the data has grown (macros/estimates.sql).
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -128,3 +144,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -26,6 +26,11 @@
     brought up to date for the others by the post-hook refresh_data_freshness().
 -#}
 
+{%- set newest_kept_listing_update = (
+    '(select max(kept.last_updated_at) from ' ~ this ~ ' as kept)'
+    if is_incremental() else 'null'
+) %}
+
 with
 {% if is_incremental() %}
 touched_listings as (
@@ -40,13 +45,6 @@ listing_consensus as (
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
     {{- only_touched_listings() }}
-),
-
-network as (
-    -- the newest server time of any report: "now" for the data, so freshness does not
-    -- depend on when dbt ran
-    select max(submitted_at) as latest_submission_at
-    from {{ ref('int_listing_reports') }}
 ),
 
 consensus_values as (
@@ -83,7 +81,7 @@ report_stats as (
     group by zpid
 ),
 
-final as (
+listings as (
     select
         pivoted.zpid,
         {%- for field in listing_fields() %}
@@ -94,11 +92,29 @@ final as (
         report_stats.total_submissions::integer as total_submissions,
         report_stats.unique_miners_count::integer as unique_miners_count,
         pivoted.consensus_score,
-        pivoted.contested_fields,
-        {{ freshness_hours('network.latest_submission_at', 'report_stats.last_updated_at') }}
-            as data_freshness_hours
+        pivoted.contested_fields
     from pivoted
     inner join report_stats on pivoted.zpid = report_stats.zpid
+),
+
+network as (
+    -- the newest report of any listing: "now" for the data, so freshness does not depend
+    -- on when dbt ran. In an incremental run: of the listings kept and those recomputed
+    -- (the post-hook refresh_data_freshness() then brings the kept ones up to it)
+    select
+        greatest(
+            max(listings.last_updated_at),
+            {{ newest_kept_listing_update }}
+        ) as latest_submission_at
+    from listings
+),
+
+final as (
+    select
+        listings.*,
+        {{ freshness_hours('network.latest_submission_at', 'listings.last_updated_at') }}
+            as data_freshness_hours
+    from listings
     cross join network
 )
 

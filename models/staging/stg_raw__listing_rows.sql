@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        pre_hook="{{ nested_loops_by_file() }}",
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[

@@ -100,9 +100,10 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
 def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_weights(
     scratch_db, tmp_path: Path
 ) -> None:
-    """Source weights are re-estimated once the raw rows grow by 10%
-    (var consensus_reestimate_growth); a smaller batch is judged with the weights already
-    estimated. Then every mart must equal a full refresh of everything but the weights."""
+    """The network-wide estimates (tag `estimate`: source weights, copy relations,
+    coordinated groups, miner reliability) are re-estimated once the raw rows grow by 10%
+    (var consensus_reestimate_growth); a smaller batch is judged with the estimates already
+    made. Then every mart must equal a full refresh of everything but the estimates."""
     sim = tmp_path / "sim"
     resi(scratch_db, "simulate", str(sim), "--listings", "300", "--miners", "12")
     every_file = sorted(
@@ -115,8 +116,8 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
     resi(scratch_db, "dbt", "seed", "--quiet")
     resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
     weights_query = (
-        "select estimated_over_rows, md5(string_agg(t::text, ',' order by source_id, field_name))"
-        " from intermediate.int_source_reliability as t group by estimated_over_rows"
+        "select model_name, estimated_over_rows from intermediate.consensus_estimates"
+        " order by model_name"
     )
     with psycopg.connect(autocommit=True) as conn:
         estimated = conn.execute(weights_query).fetchall()
@@ -125,7 +126,8 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
     resi(scratch_db, "load", str(bucket))
     resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
     with psycopg.connect(autocommit=True) as conn:
-        # the new file is well under 10% of the rows: the weights were not re-estimated
+        # the new file is well under 10% of the rows: nothing was re-estimated
+        assert len(estimated) == 4
         assert conn.execute(weights_query).fetchall() == estimated
         new_rows = conn.execute(
             "select count(*) from raw.listing_rows where file_id = (select max(file_id)"
@@ -136,7 +138,7 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
 
     resi(
         scratch_db, "dbt", "run", "--quiet", "--full-refresh",
-        "--exclude", "resource_type:seed", "int_source_reliability",
+        "--exclude", "resource_type:seed", "tag:estimate",
     )  # fmt: skip
     with psycopg.connect(autocommit=True) as conn:
         assert snapshot(conn) == incremental

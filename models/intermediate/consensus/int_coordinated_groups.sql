@@ -1,7 +1,10 @@
 {{
     config(
-        materialized='table',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['estimate'],
+        pre_hook=["set local work_mem = '{{ var('heavy_model_work_mem') }}'", "{{ clear_for_reestimate() }}"],
+        post_hook="{{ record_estimate() }}",
     )
 }}
 
@@ -25,6 +28,12 @@
     value came on top of it. A group that reports first and is contradicted later is not
     found by this rule (the listing is still contested).
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -234,3 +243,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

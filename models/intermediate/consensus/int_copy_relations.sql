@@ -1,10 +1,24 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['estimate'],
+        pre_hook=["{{ clear_for_reestimate() }}"],
+        post_hook="{{ record_estimate() }}",
+    )
+}}
 
 {#-
     One row per (hotkey, origin hotkey) where the hotkey uploaded reports another hotkey
     had uploaded first (the same zpid, scrape `datetime` and data_hash: a copy, see
     int_report_origins), with how many, and the hotkey's own reports in all.
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -43,3 +57,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

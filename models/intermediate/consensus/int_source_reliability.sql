@@ -1,10 +1,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['source_id', 'field_name'],
-        on_schema_change='append_new_columns',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        incremental_strategy='append',
+        tags=['estimate'],
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ clear_for_reestimate() }}",
+        ],
+        post_hook="{{ record_estimate() }}",
         indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
     )
 }}
@@ -22,16 +25,12 @@
     (it re-scraped a change the others have not seen yet). The scrape `datetime` differs on every report and is not scored: it keeps the
     prior weight.
 
-    Global and small (sources x fields), but estimated from every current vote: its cost
-    follows history, not new data. So the weights are re-estimated in a full build and,
-    in an incremental run, only once the loaded raw rows have grown by
-    var consensus_reestimate_growth (10%) since the last estimate (column
-    estimated_over_rows); between estimates new reports are weighed with the weights
-    already estimated, and this model costs nothing. When weights move,
-    listing_consensus recomputes the listings whose voters' weights moved (see
-    macros/consensus_weights.sql). Set the var to 0 to re-estimate on every run.
+    Global and small (sources x fields), but estimated from every current vote: a
+    network-wide estimate, re-estimated when the data has grown (macros/estimates.sql).
+    When weights move, listing_consensus recomputes the listings whose voters' weights
+    moved (macros/consensus_weights.sql).
 -#}
-{%- if not reliability_reestimation_due(ref('stg_raw__source_files')) %}
+{%- if not reestimation_due() %}
 
 select * from {{ this }}
 where false
@@ -42,10 +41,6 @@ with
 
 votes as (
     select * from {{ ref('int_consensus_votes') }}
-),
-
-loaded_files as (
-    select * from {{ ref('stg_raw__source_files') }}
 ),
 
 -- how many sources voted on each scored (listing, field), and whether they disagree: a
@@ -162,9 +157,7 @@ final as (
         -- rounded, so that one more agreeing vote rarely moves a weight (and with it the
         -- listings listing_consensus must recompute)
         round(weight::numeric, 2) as weight,
-        is_trusted,
-        (select coalesce(sum(row_count), 0) from loaded_files where is_loaded)::bigint
-            as estimated_over_rows
+        is_trusted
     from weights_{{ var('consensus_rounds') }}
 )
 

@@ -1,7 +1,10 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+        pre_hook=[
+            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
+            "{{ nested_loops_by_file() }}",
+        ],
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[
