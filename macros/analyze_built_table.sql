@@ -1,11 +1,26 @@
-{#- Post-hook of every model and seed (dbt_project.yml): refresh the planner's statistics of
-    the table just built, inside its transaction, so that the models built next on it are
-    planned from its real size. A table dbt creates has none until autovacuum gets to it,
-    and PostgreSQL then guesses: external sorts to join 20-row seeds, nested loops over
-    "1-row" inputs of millions. Views have nothing to analyze. -#}
+{#- Post-hook of every model and seed (dbt_project.yml): give the table just built its
+    planner statistics, inside its transaction, so that the models built next on it are
+    planned from its real contents. A table dbt creates has none until autovacuum gets to
+    it, and PostgreSQL then guesses: external sorts to join 20-row seeds, nested loops over
+    "1-row" inputs of millions. A table is analyzed when it was (re)built, not after an
+    incremental run's few new rows: sampling 30,000 rows of each large table would cost
+    more than the run, and autovacuum re-analyzes a table once a tenth of it changed.
+    Views have nothing to analyze. -#}
 {% macro analyze_built_table() -%}
-    {%- if config.get('materialized') in ('table', 'incremental', 'seed') -%}
+    {%- set materialized = config.get('materialized') -%}
+    {%- if materialized in ('table', 'seed') -%}
         analyze {{ this }}
+    {%- elif materialized == 'incremental' -%}
+        do $analyze$
+        begin
+            if not exists (
+                select 1 from pg_stats
+                where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+            ) then
+                analyze {{ this }};
+            end if;
+        end
+        $analyze$
     {%- else -%}
         select 1
     {%- endif -%}
