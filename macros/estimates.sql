@@ -1,24 +1,26 @@
 {#-
-    The network-wide estimates (tag `estimate`: int_source_reliability,
-    int_coordinated_groups, int_copy_relations, miner_reliability) are computed from every
-    report, so their cost follows history, not new data. They are re-estimated in a full
-    build and, in an incremental run, once the raw rows of the loaded files have grown by
-    var consensus_reestimate_growth (10%) since their last estimate; in between, a run
-    keeps them as they are and costs nothing there. Growth-triggered, the total work of
-    re-estimating stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times
-    the final estimate at most). intermediate.consensus_estimates remembers, per model,
-    the raw rows of its last estimate. Set the var to 0 to re-estimate on every run.
+    Models computed from every report (their cost follows history, not new data) that an
+    incremental run refreshes only after growth: the network-wide estimates (tag
+    `estimate`: int_source_reliability, int_coordinated_groups, int_copy_relations,
+    miner_reliability) and the quality aggregates (tag `reporting`: miner_performance,
+    network_quality_daily, the coverage marts and their daily inputs). They are computed
+    in a full build and, in an incremental run, once the raw rows of the loaded files have
+    grown by var consensus_reestimate_growth (10%) since their last refresh; in between, a
+    run keeps them as they are and costs nothing there. Growth-triggered, the total work
+    stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times the last refresh
+    at most). intermediate.refreshes_on_growth remembers, per model, the raw rows of its
+    last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
 
-    In an estimate model:
-        config(materialized='incremental', incremental_strategy='append', tags=['estimate'],
+    In such a model:
+        config(materialized='incremental', incremental_strategy='append', tags=[...],
                pre_hook="{{ clear_for_reestimate() }}", post_hook="{{ record_estimate() }}")
         {%- if not reestimation_due() %} select * from {{ this }} where false
-        {%- else %} ...the estimate... {%- endif %}
+        {%- else %} ...the model... {%- endif %}
 -#}
 
 {% macro create_estimates_table() %}
     create schema if not exists {{ generate_schema_name('intermediate', none) }};
-    create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_estimates (
+    create table if not exists {{ generate_schema_name('intermediate', none) }}.refreshes_on_growth (
         model_name text primary key,
         estimated_over_rows bigint not null,
         estimated_at timestamptz not null
@@ -40,7 +42,7 @@
         select ({{ loaded_raw_rows_sql() }})
             >= (1 + {{ var('consensus_reestimate_growth') }}) * coalesce((
                 select estimated_over_rows
-                from {{ generate_schema_name('intermediate', none) }}.consensus_estimates
+                from {{ generate_schema_name('intermediate', none) }}.refreshes_on_growth
                 where model_name = '{{ this.schema }}.{{ this.identifier }}'
             ), 0)
     {%- endset -%}
@@ -59,7 +61,7 @@
 {#- Post-hook: remember the rows this estimate was made over (only when it was made). -#}
 {% macro record_estimate() -%}
     {%- if reestimation_due() -%}
-        insert into {{ generate_schema_name('intermediate', none) }}.consensus_estimates
+        insert into {{ generate_schema_name('intermediate', none) }}.refreshes_on_growth
             (model_name, estimated_over_rows, estimated_at)
         select '{{ this.schema }}.{{ this.identifier }}', ({{ loaded_raw_rows_sql() }}), now()
         on conflict (model_name) do update

@@ -101,9 +101,10 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
     scratch_db, tmp_path: Path
 ) -> None:
     """The network-wide estimates (tag `estimate`: source weights, copy relations,
-    coordinated groups, miner reliability) are re-estimated once the raw rows grow by 10%
-    (var consensus_reestimate_growth); a smaller batch is judged with the estimates already
-    made. Then every mart must equal a full refresh of everything but the estimates."""
+    coordinated groups, miner reliability) and the quality marts (tag `reporting`) are
+    refreshed once the raw rows grow by 10% (var consensus_reestimate_growth); a smaller
+    batch is judged with the estimates already made. Then every mart must equal a full
+    refresh of everything but those."""
     sim = tmp_path / "sim"
     resi(scratch_db, "simulate", str(sim), "--listings", "300", "--miners", "12")
     every_file = sorted(
@@ -116,7 +117,7 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
     resi(scratch_db, "dbt", "seed", "--quiet")
     resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
     weights_query = (
-        "select model_name, estimated_over_rows from intermediate.consensus_estimates"
+        "select model_name, estimated_over_rows from intermediate.refreshes_on_growth"
         " order by model_name"
     )
     with psycopg.connect(autocommit=True) as conn:
@@ -127,7 +128,7 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
     resi(scratch_db, "dbt", "run", "--quiet", "--exclude", "resource_type:seed")
     with psycopg.connect(autocommit=True) as conn:
         # the new file is well under 10% of the rows: nothing was re-estimated
-        assert len(estimated) == 4
+        assert len(estimated) == 10
         assert conn.execute(weights_query).fetchall() == estimated
         new_rows = conn.execute(
             "select count(*) from raw.listing_rows where file_id = (select max(file_id)"
@@ -138,7 +139,7 @@ def test_between_reestimates_incremental_equals_a_full_refresh_with_the_same_wei
 
     resi(
         scratch_db, "dbt", "run", "--quiet", "--full-refresh",
-        "--exclude", "resource_type:seed", "tag:estimate",
+        "--exclude", "resource_type:seed", "tag:estimate", "tag:reporting",
     )  # fmt: skip
     with psycopg.connect(autocommit=True) as conn:
         assert snapshot(conn) == incremental

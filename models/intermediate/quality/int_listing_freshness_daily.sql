@@ -1,8 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     Data freshness per day (metric_data_freshness_score): as of each day's last report,
     how recently each listing seen so far was reported. One row per day with a listing
     seen on or before it.
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -57,3 +73,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

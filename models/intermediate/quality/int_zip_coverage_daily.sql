@@ -1,8 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     Geographic coverage per day (metric_geographic_coverage): of the zip codes asked for
     (target seed or job id), those with a report in the trailing window of var
     quality_coverage_window_days days. One row per day of the network.
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -61,3 +77,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -1,8 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     One row per state that has listings or asked-for zip codes: listings, miners and
     agreement per state, and how many of the zip codes asked for there (each in its state:
     int_target_zip_codes_unioned.zip_state) have at least one listing.
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -72,3 +89,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -1,7 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     One row per zip code that has listings or was asked for (target seed or job id): what
     the network delivered there, against what it was asked for.
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -55,3 +72,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     One row per miner (hotkey): what it sent, how much of it was usable, how much of it
     the network agrees with, and how far its claims (file-name count and time) and its
@@ -5,6 +16,12 @@
     and their per-miner sums in int_miners_aggregated. Definitions in the
     `miner_performance` docs (_quality__docs.md).
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -94,3 +111,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

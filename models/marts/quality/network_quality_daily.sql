@@ -1,9 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['reporting'],
+        pre_hook="{{ clear_for_reestimate() }}",
+        post_hook="{{ record_estimate() }}",
+    )
+}}
+
 {#-
     One row per day (UTC date of server time) from the first file to the last: the
     network's four quality metrics, with each day's volume beside them. Freshness and
     coverage come computed per day from int_listing_freshness_daily and
     int_zip_coverage_daily. Definitions in the doc blocks of _quality__docs.md (metric_*).
 -#}
+{%- if not reestimation_due() %}
+
+select * from {{ this }}
+where false
+
+{%- else %}
 
 with
 
@@ -87,3 +104,4 @@ final as (
 )
 
 select * from final
+{%- endif %}
