@@ -34,12 +34,7 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-    {% if is_incremental() -%}
-    and not exists (
-        select 1 from {{ this }} as processed
-        where processed.file_id = source_files.file_id
-    )
-    {%- endif %}
+        and {{ files_not_yet_in_this('source_files') }}
 ),
 
 reports as (
