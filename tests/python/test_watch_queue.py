@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import boto3
+import psycopg
 import pytest
 from helpers import connect, resi
 from watch_support import (
@@ -40,21 +41,24 @@ def _watch_args(aws: dict, queue_url: str | None = None, *extra: str) -> list[st
     return args
 
 
-def _notify(aws: dict, queue_arn: str) -> None:
+def _notified_queue(aws: dict, visibility_timeout: int) -> dict:
+    """A new queue that the bucket notifies of every new object (moto, like S3, sends an
+    s3:TestEvent first)."""
+    queue = make_queue(aws["sqs"], visibility_timeout=visibility_timeout)
     aws["s3"].put_bucket_notification_configuration(
         Bucket=aws["bucket"],
         NotificationConfiguration={
-            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+            "QueueConfigurations": [{"QueueArn": queue["arn"], "Events": ["s3:ObjectCreated:*"]}]
         },
     )
+    return queue
 
 
 def test_s3_notifications_load_each_file_once_and_empty_the_queue(
     aws, scratch_db, miner_files, tmp_path: Path
 ) -> None:
     frame, key = miner_files
-    queue = make_queue(aws["sqs"], visibility_timeout=10)
-    _notify(aws, queue["arn"])  # moto, like S3, sends an s3:TestEvent first
+    queue = _notified_queue(aws, visibility_timeout=10)
     assert queue_depth(aws["sqs"], queue["url"]) == 1
 
     # a key S3 percent-encodes in the event (space, plus; '/' becomes %2F)
@@ -168,22 +172,30 @@ def _blocked_on_manifest(env: dict[str, str]) -> bool:
     return bool(rows and rows[0][0])
 
 
+def _upload_while_the_manifest_is_held(
+    holder: psycopg.Connection, aws: dict, env: dict[str, str], name: str, body: bytes
+) -> None:
+    """Upload `name` while `holder` locks raw.source_files, and wait until the watcher is
+    loading it: the file's commit cannot happen until `holder` rolls back."""
+    holder.execute("begin; lock table raw.source_files in share mode")
+    aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=body)
+    wait_for(lambda: _blocked_on_manifest(env), 30, "the watcher mid-load")
+
+
 def test_a_message_survives_a_killed_watcher_and_loads_once(
     aws, scratch_db, miner_files, tmp_path: Path
 ) -> None:
     frame, key = miner_files
     sqs = aws["sqs"]
-    queue = make_queue(sqs, visibility_timeout=2)
-    _notify(aws, queue["arn"])
+    queue = _notified_queue(aws, visibility_timeout=2)
     name = key(hotkey="5Kill", count=6)
     args = _watch_args(aws, queue["url"])
     with connect(scratch_db) as holder:
         with watching(scratch_db, tmp_path, *args) as proc:
             wait_for(lambda: queue_depth(sqs, queue["url"]) == 0, 30, "the test event consumed")
-            # the file's commit cannot happen while we hold the manifest table
-            holder.execute("begin; lock table raw.source_files in share mode")
-            aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=parquet_bytes(frame(6, 5)))
-            wait_for(lambda: _blocked_on_manifest(scratch_db), 30, "the watcher mid-load")
+            _upload_while_the_manifest_is_held(
+                holder, aws, scratch_db, name, parquet_bytes(frame(6, 5))
+            )
             # the heartbeat keeps the message hidden well past its 2 s visibility timeout
             for _ in range(3):
                 time.sleep(2)
@@ -209,8 +221,7 @@ def test_an_overwritten_key_loads_as_a_new_version(
     aws, scratch_db, miner_files, tmp_path: Path
 ) -> None:
     frame, key = miner_files
-    queue = make_queue(aws["sqs"], visibility_timeout=10)
-    _notify(aws, queue["arn"])
+    queue = _notified_queue(aws, visibility_timeout=10)
     name = key(hotkey="5Over", count=2)
     with watching(scratch_db, tmp_path, *_watch_args(aws, queue["url"])):
         aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=parquet_bytes(frame(2, 6)))
@@ -251,15 +262,14 @@ def test_sigterm_mid_load_finishes_the_file_and_exits_0(
 ) -> None:
     frame, key = miner_files
     sqs = aws["sqs"]
-    queue = make_queue(sqs, visibility_timeout=30)
-    _notify(aws, queue["arn"])
+    queue = _notified_queue(aws, visibility_timeout=30)
     name = key(hotkey="5Term", count=4)
     args = _watch_args(aws, queue["url"])
     with connect(scratch_db) as holder, watching(scratch_db, tmp_path, *args) as proc:
         wait_for(lambda: queue_depth(sqs, queue["url"]) == 0, 30, "the test event consumed")
-        holder.execute("begin; lock table raw.source_files in share mode")
-        aws["s3"].put_object(Bucket=aws["bucket"], Key=name, Body=parquet_bytes(frame(4, 10)))
-        wait_for(lambda: _blocked_on_manifest(scratch_db), 30, "the watcher mid-load")
+        _upload_while_the_manifest_is_held(
+            holder, aws, scratch_db, name, parquet_bytes(frame(4, 10))
+        )
         proc.send_signal(signal.SIGTERM)
         time.sleep(1)
         assert proc.poll() is None  # still finishing the file
@@ -276,8 +286,7 @@ def test_files_arriving_during_a_build_go_into_the_next_one(
 
     frame, key = miner_files
     sqs = aws["sqs"]
-    queue = make_queue(sqs, visibility_timeout=30)
-    _notify(aws, queue["arn"])
+    queue = _notified_queue(aws, visibility_timeout=30)
     names = [key(hotkey=f"5Burst{i}", count=2) for i in range(3)]
     # a cheap build (staging only), so the test times the watcher, not dbt
     cheap = ["--select", "resource_type:seed", "path:models/staging"]
