@@ -32,11 +32,6 @@ listing_reports as (
     {{- only_touched_listings() }}
 ),
 
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
-    {{- only_touched_listings() }}
-),
-
 listing_consensus as (
     select * from {{ ref('listing_consensus') }}
     {{- only_touched_listings() }}
@@ -51,36 +46,21 @@ miner_uids as (
     select * from {{ ref('miner_uids') }}
 ),
 
-consensus_values as (
-    select * from listing_consensus
-    where is_consensus
+consensus_by_listing as (
+    {{ scored_consensus_by_listing('listing_consensus') }}
 ),
 
-scored_field_reports as (
-    select * from field_reports
-    where field_name in {{ scored_field_names_sql() }}
-),
-
--- the share of each report's scored fields that equal the listing's consensus value
+-- per report: of its scored fields with a value and a consensus value, how many, and how
+-- many equal the consensus (macros/scored_fields_wide.sql)
 field_agreement as (
     select
-        scored_field_reports.attestation_id,
-        round(
-            avg(
-                case
-                    when scored_field_reports.field_value = consensus_values.field_value
-                        then 1
-                    else 0
-                end
-            ),
-            6
-        ) as validation_score
-    from scored_field_reports
-    inner join consensus_values
-        on
-            scored_field_reports.zpid = consensus_values.zpid
-            and scored_field_reports.field_name = consensus_values.field_name
-    group by scored_field_reports.attestation_id
+        listing_reports.attestation_id,
+        0 {{- scored_fields_agreeing('listing_reports', 'consensus_by_listing', false) }}
+            as agreeing_fields,
+        0 {{- scored_fields_compared('listing_reports', 'consensus_by_listing', false) }}
+            as compared_fields
+    from listing_reports
+    inner join consensus_by_listing on listing_reports.zpid = consensus_by_listing.zpid
 ),
 
 report_order as (
@@ -113,7 +93,11 @@ final as (
         report_order.is_duplicate or report_origins.report_kind = 'copy' as is_duplicate,
         listing_reports.is_valid as is_validated,
         report_order.validation_timestamp,
-        field_agreement.validation_score
+        round(
+            field_agreement.agreeing_fields::numeric
+            / nullif(field_agreement.compared_fields, 0),
+            6
+        ) as validation_score
     from listing_reports
     inner join report_order on listing_reports.attestation_id = report_order.attestation_id
     inner join report_origins on listing_reports.attestation_id = report_origins.attestation_id

@@ -27,8 +27,8 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
     {{- only_touched_listings() }}
 ),
 
@@ -37,48 +37,42 @@ consensus_listings as (
     {{- only_touched_listings() }}
 ),
 
-scored_reports as (
-    select * from field_reports
-    where field_name in {{ scored_field_names_sql() }}
+consensus_by_listing as (
+    {{ scored_consensus_by_listing('consensus_listings') }}
 ),
 
-consensus_values as (
-    select * from consensus_listings
-    where is_consensus
-),
-
--- each miner's current vote per listing and field: its latest report, as in the
--- consensus rule
+-- each miner's current vote per listing and scored field: the value of its latest report
+-- that has one, as in the consensus rule (one row per miner and listing, a column per field)
 current_votes as (
     select
-        miner_hotkey,
+        {%- for field in listing_fields() if field.scored %}
+        {%- set value = canonical_text(field.name, field.data_type) %}
+        (array_agg({{ value }} order by submitted_at desc, file_id desc, row_index desc) filter (
+            where {{ value }} is not null
+        ))[1] as {{ field.name }},
+        {%- endfor %}
         zpid,
-        field_name,
-        field_value,
-        row_number() over (
-            partition by miner_hotkey, zpid, field_name
-            order by submitted_at desc, file_id desc, row_index desc
-        ) as miner_recency_rank
-    from scored_reports
+        miner_hotkey
+    from listing_reports
+    where miner_hotkey is not null
+    group by zpid, miner_hotkey
 ),
 
-final as (
+compared as (
     select
         current_votes.zpid,
         current_votes.miner_hotkey,
-        count(*) as field_votes,
-        count(*) filter (
-            where current_votes.field_value = consensus_values.field_value
-        ) as agreeing_votes
+        (0 {{- scored_fields_compared('current_votes', 'consensus_by_listing') }})::bigint
+            as field_votes,
+        (0 {{- scored_fields_agreeing('current_votes', 'consensus_by_listing') }})::bigint
+            as agreeing_votes
     from current_votes
-    inner join consensus_values
-        on
-            current_votes.zpid = consensus_values.zpid
-            and current_votes.field_name = consensus_values.field_name
-    where
-        current_votes.miner_recency_rank = 1
-        and current_votes.miner_hotkey is not null
-    group by current_votes.zpid, current_votes.miner_hotkey
+    inner join consensus_by_listing on current_votes.zpid = consensus_by_listing.zpid
+),
+
+final as (
+    select * from compared
+    where field_votes > 0
 )
 
 select * from final
