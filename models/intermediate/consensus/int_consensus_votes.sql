@@ -20,6 +20,8 @@
     copied or re-uploaded old value cannot outvote anything. earlier_values: the other
     values this source observed for the field before (what its re-scrapes replaced),
     as a JSON array of text.
+    Worked out per (listing, source) on whole reports, newest first, then one row per
+    field: the reports are sorted once, not once per field.
     Incremental by listing, like int_report_origins.
 -#}
 
@@ -29,8 +31,8 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
     {{- only_touched_listings() }}
 ),
 
@@ -39,46 +41,95 @@ report_origins as (
     {{- only_touched_listings() }}
 ),
 
+-- each source's original observations of each listing, newest first (recency 1, 2, ...),
+-- with every field as canonical text
 observations as (
     select
-        field_reports.zpid,
-        field_reports.field_name,
-        field_reports.field_value,
+        report_origins.zpid,
         report_origins.source_id,
         report_origins.miner_hotkey,
         report_origins.observed_at,
-        row_number() over newest_first as recency_rank,
-        first_value(field_reports.field_value) over newest_first as latest_value
-    from field_reports
-    inner join report_origins on field_reports.attestation_id = report_origins.attestation_id
+        {%- for field in listing_fields() %}
+        {{ canonical_text('listing_reports.' ~ field.name, field.data_type) }} as {{ field.name }},
+        {%- endfor %}
+        row_number() over (
+            partition by report_origins.zpid, report_origins.source_id
+            order by
+                report_origins.observed_at desc,
+                report_origins.submitted_at desc,
+                report_origins.file_id desc,
+                report_origins.row_index desc
+        ) as recency
+    from report_origins
+    inner join listing_reports on report_origins.attestation_id = listing_reports.attestation_id
     where report_origins.report_kind = 'original'
-    window newest_first as (
-        partition by field_reports.zpid, field_reports.field_name, report_origins.source_id
-        order by
-            report_origins.observed_at desc,
-            report_origins.submitted_at desc,
-            report_origins.file_id desc,
-            report_origins.row_index desc
-    )
 ),
 
--- one pass over the observations in their window's order (no self-join): the latest one's
--- columns, and the other values seen before it
+-- per listing and source: its observations' miners, times and values in recency order
+-- (arrays indexed by recency), and per field the recency of its newest value
+observed_by_source as (
+    select
+        {%- for field in listing_fields() %}
+        array_agg({{ field.name }} order by recency) as {{ field.name }}_values,
+        min(recency) filter (where {{ field.name }} is not null) as {{ field.name }}_newest,
+        {%- endfor %}
+        array_agg(miner_hotkey order by recency) as miner_hotkeys,
+        array_agg(observed_at order by recency) as observed_ats,
+        zpid,
+        source_id
+    from observations
+    group by zpid, source_id
+),
+
+-- one row per field the source observed
+field_observations as (
+    select
+        observed_by_source.zpid,
+        observed_by_source.source_id,
+        observed_by_source.miner_hotkeys,
+        observed_by_source.observed_ats,
+        observed_fields.field_name,
+        observed_fields.field_values[observed_fields.newest] as field_value,
+        observed_fields.newest,
+        -- the older values that differ from it (nulls are not values)
+        array_remove(
+            array_remove(
+                observed_fields.field_values[observed_fields.newest + 1:],
+                observed_fields.field_values[observed_fields.newest]
+            ),
+            null
+        ) as replaced_values
+    from observed_by_source
+    cross join
+        lateral (
+            values
+            {%- for field in listing_fields() %}
+            (
+                '{{ field.name }}',
+                observed_by_source.{{ field.name }}_values,
+                observed_by_source.{{ field.name }}_newest
+            ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as observed_fields (field_name, field_values, newest)
+    where observed_fields.newest is not null
+),
+
 final as (
     select
         zpid,
         field_name,
-        min(latest_value) as field_value,
+        field_value,
         source_id,
-        min(miner_hotkey) filter (where recency_rank = 1) as miner_hotkey,
-        min(observed_at) filter (where recency_rank = 1) as observed_at,
-        coalesce(
-            jsonb_agg(distinct field_value order by field_value)
-            filter (where field_value <> latest_value),
-            '[]'::jsonb
-        ) as earlier_values
-    from observations
-    group by zpid, field_name, source_id
+        miner_hotkeys[newest] as miner_hotkey,
+        observed_ats[newest] as observed_at,
+        case
+            when cardinality(replaced_values) = 0 then '[]'::jsonb
+            else (
+                select jsonb_agg(distinct replaced.field_value order by replaced.field_value)
+                from unnest(replaced_values) as replaced (field_value)
+            )
+        end as earlier_values
+    from field_observations
 )
 
 select * from final
