@@ -70,26 +70,3 @@
     round((extract(epoch from ({{ latest_submission_at }} - {{ last_updated_at }})) / 3600)::numeric, 2)
 {%- endmacro %}
 
-{#- Post-hook of unified_listings: on an incremental run, every listing's freshness moves
-    with the newest report of any listing (by the last_updated_at index), touched by this
-    run or not. -#}
-{% macro refresh_data_freshness() %}
-    {%- if is_incremental() %}
-        update {{ this }} as listings
-        set data_freshness_hours = refreshed.data_freshness_hours
-        from (
-            select
-                zpid,
-                {{ freshness_hours(
-                    '(select max(newest.last_updated_at) from ' ~ this ~ ' as newest)',
-                    'last_updated_at'
-                ) }} as data_freshness_hours
-            from {{ this }}
-        ) as refreshed
-        where
-            listings.zpid = refreshed.zpid
-            and listings.data_freshness_hours is distinct from refreshed.data_freshness_hours
-    {%- else %}
-        select 1
-    {%- endif %}
-{% endmacro %}

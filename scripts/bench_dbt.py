@@ -276,7 +276,7 @@ def realtime_query() -> tuple[float, float, int]:
     query = (ROOT / "target/compiled/resi_unified/analyses/realtime_listing_search.sql").read_text()
     samples = []
     with psycopg.connect(autocommit=True) as conn:
-        conn.execute("vacuum analyze marts.unified_listings")
+        conn.execute("vacuum analyze intermediate.int_unified_listings")
         conn.execute("vacuum analyze marts.miner_attestations")
         returned = len(conn.execute(query).fetchall())  # warm-up
         for _ in range(20):

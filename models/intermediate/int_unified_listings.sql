@@ -12,24 +12,17 @@
             {'columns': ['last_updated_at']},
             {'columns': ['home_status']},
         ],
-        post_hook=[
-            "{{ refresh_data_freshness() }}",
-            "{{ record_incremental_watermark() }}",
-        ],
+        post_hook="{{ record_incremental_watermark() }}",
     )
 }}
 
 {#-
     One row per listing (zpid): each field at its consensus value, with the listing's
-    report statistics. Incremental: a run recomputes the listings its new reports touch;
-    data_freshness_hours, which moves for every listing when any new report arrives, is
-    brought up to date for the others by the post-hook refresh_data_freshness().
+    report statistics; the stored, indexed body of the unified_listings mart. Incremental:
+    a run recomputes the listings its new reports touch. data_freshness_hours, which moves
+    for every listing whenever any new report arrives, is not stored: the unified_listings
+    view computes it when read.
 -#}
-
-{%- set newest_kept_listing_update = (
-    '(select max(kept.last_updated_at) from ' ~ this ~ ' as kept)'
-    if is_incremental() else 'null'
-) %}
 
 with
 {% if is_incremental() %}
@@ -81,7 +74,7 @@ report_stats as (
     group by zpid
 ),
 
-listings as (
+final as (
     select
         pivoted.zpid,
         {%- for field in listing_fields() %}
@@ -95,27 +88,6 @@ listings as (
         pivoted.contested_fields
     from pivoted
     inner join report_stats on pivoted.zpid = report_stats.zpid
-),
-
-network as (
-    -- the newest report of any listing: "now" for the data, so freshness does not depend
-    -- on when dbt ran. In an incremental run: of the listings kept and those recomputed
-    -- (the post-hook refresh_data_freshness() then brings the kept ones up to it)
-    select
-        greatest(
-            max(listings.last_updated_at),
-            {{ newest_kept_listing_update }}
-        ) as latest_submission_at
-    from listings
-),
-
-final as (
-    select
-        listings.*,
-        {{ freshness_hours('network.latest_submission_at', 'listings.last_updated_at') }}
-            as data_freshness_hours
-    from listings
-    cross join network
 )
 
 select * from final

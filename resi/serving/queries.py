@@ -546,13 +546,14 @@ def consensus_distribution(conn: psycopg.Connection) -> list[dict[str, Any]]:
 def health(conn: psycopg.Connection) -> dict[str, Any]:
     """Database reachable, the newest data and the newest build, from the marts alone
     (the reader role cannot read raw): the newest report's server time, and when dbt last
-    analyzed unified_listings (its post-hook does so on every build)."""
+    analyzed int_unified_listings, the table behind the unified_listings view (its
+    post-hook does so when the table is built)."""
     row = conn.execute(
         """
         select
             (select max(last_updated_at) from marts.unified_listings),
             (select greatest(last_analyze, last_autoanalyze) from pg_stat_user_tables
-             where schemaname = 'marts' and relname = 'unified_listings'),
+             where schemaname = 'intermediate' and relname = 'int_unified_listings'),
             (select count(*) from marts.unified_listings)
         """
     ).fetchone()

@@ -48,13 +48,13 @@ def test_the_loader_and_dbt_ran_as_their_roles(built) -> None:
             conn.execute(
                 "select schemaname || '.' || tablename, tableowner from pg_tables"
                 " where (schemaname, tablename) in (('raw', 'listing_rows'),"
-                " ('marts', 'unified_listings'), ('reference', 'miner_uids'))"
+                " ('marts', 'listing_consensus'), ('reference', 'miner_uids'))"
             ).fetchall()
         )
         loaded = conn.execute("select count(*) from raw.source_files").fetchone()[0]
     assert owners == {
         "raw.listing_rows": LOADER,
-        "marts.unified_listings": TRANSFORM,
+        "marts.listing_consensus": TRANSFORM,
         "reference.miner_uids": TRANSFORM,
     }
     assert loaded > 0
@@ -70,7 +70,7 @@ def test_reader_reads_marts_only(built) -> None:
         "select * from raw.listing_rows",
         "select * from staging.stg_raw__listing_rows",
         "select * from intermediate.incremental_watermarks",
-        "insert into marts.unified_listings (zpid) values ('x')",
+        "insert into marts.listing_consensus (zpid) values ('x')",
         "delete from marts.miner_attestations",
         "truncate marts.listing_consensus",
         "create table marts.mine (x int)",

@@ -258,10 +258,10 @@ def test_the_api_connects_as_a_reader_that_cannot_write_or_read_raw(api, network
     refused = [
         "select * from raw.source_files limit 1",
         "select * from staging.stg_raw__source_files limit 1",
-        "delete from marts.unified_listings",
+        "delete from marts.miner_attestations",
         "update marts.miner_performance set files_loaded = 0",
         "create table marts.intruder (x int)",
-        "drop table marts.unified_listings",
+        "drop view marts.unified_listings",
     ]
     for statement in refused:
         with connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
