@@ -3,10 +3,16 @@
 {#-
     One row per listing (zpid): int_unified_listings (stored, indexed, incremental) with
     each listing's data_freshness_hours: hours from its last report to the newest report
-    of any listing. Computed when read, from the last_updated_at index, so that a new
-    report does not rewrite every listing's row. Filters on the stored columns use the
-    stored table's indexes.
+    of any listing. Computed when read, so that a new report does not rewrite every
+    listing's row. The newest report is a scalar subquery (computed once per query, from
+    the last_updated_at index) and int_unified_listings is read once, so a filter or an
+    order on a stored column still uses that table's indexes.
 -#}
+
+{%- set newest_report = (
+    '(select max(newest.last_updated_at) from '
+    ~ ref('int_unified_listings') ~ ' as newest)'
+) %}
 
 with
 
@@ -14,20 +20,11 @@ listings as (
     select * from {{ ref('int_unified_listings') }}
 ),
 
-network as (
-    -- the newest report of any listing: "now" for the data, so freshness does not depend
-    -- on when it is read
-    select max(last_updated_at) as latest_submission_at
-    from listings
-),
-
 final as (
     select
         listings.*,
-        {{ freshness_hours('network.latest_submission_at', 'listings.last_updated_at') }}
-            as data_freshness_hours
+        {{ freshness_hours(newest_report, 'listings.last_updated_at') }} as data_freshness_hours
     from listings
-    cross join network
 )
 
 select * from final
