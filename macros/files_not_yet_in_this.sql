@@ -12,3 +12,15 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- In an incremental run, the filter that keeps only the rows of the model's
+    `files_to_process` CTE (the files files_not_yet_in_this() found); nothing in a full
+    build. Call it as `{{- only_files_to_process() }}` on the line after an import CTE's
+    `select * from ...`. `= any(array(...))` makes the planner read the new files' rows by
+    the file_id index; joined to the files instead, it read whole tables (it cannot know
+    how few files are new). -#}
+{% macro only_files_to_process() -%}
+    {%- if is_incremental() %}
+    where file_id = any(array(select files_to_process.file_id from files_to_process))
+    {%- endif -%}
+{%- endmacro %}

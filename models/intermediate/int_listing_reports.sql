@@ -25,16 +25,17 @@ source_files as (
     select * from {{ ref('stg_raw__source_files') }}
 ),
 
-listing_rows as (
-    select * from {{ ref('int_listing_rows_validated') }}
-),
-
 files_to_process as (
     select source_files.*
     from source_files
     where
         source_files.is_loaded
         and {{ files_not_yet_in_this('source_files') }}
+),
+
+listing_rows as (
+    select * from {{ ref('int_listing_rows_validated') }}
+    {{- only_files_to_process() }}
 ),
 
 reports as (
