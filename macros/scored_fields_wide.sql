@@ -21,22 +21,31 @@
     group by zpid
 {% endmacro %}
 
-{#- Of the scored fields: how many have a value in `values` and a consensus value in
-    `consensus` (both relations with one canonical-text column per scored field), and how
-    many of those are equal. `values_are_canonical`: false when `values` holds the typed
-    report columns (int_listing_reports), to be made canonical text first. -#}
-{% macro scored_fields_compared(values, consensus, values_are_canonical=true) -%}
-    {%- for field in listing_fields() if field.scored %}
-    {%- set value = values ~ '.' ~ field.name if values_are_canonical
-        else canonical_text(values ~ '.' ~ field.name, field.data_type) %}
-    + ({{ value }} is not null and {{ consensus }}.{{ field.name }} is not null)::integer
-    {%- endfor %}
+{#- Of the scored fields, how many have a value in `values` and a consensus value in
+    `consensus` (relations with a column per scored field), as one integer sum. A typed
+    value is null exactly when its canonical text is, so the columns may be either. -#}
+{% macro scored_fields_compared(values, consensus) -%}
+    {%- set terms = [] -%}
+    {%- for field in listing_fields() if field.scored -%}
+        {%- do terms.append(
+            '(' ~ values ~ '.' ~ field.name ~ ' is not null and '
+            ~ consensus ~ '.' ~ field.name ~ ' is not null)::integer'
+        ) -%}
+    {%- endfor -%}
+    ({{ terms | join('\n    + ') }})
 {%- endmacro %}
 
+{#- Of the scored fields, how many values in `values` equal the consensus value in
+    `consensus`, as one integer sum. `values_are_canonical`: false when `values` holds the
+    typed report columns (int_listing_reports), made canonical text for the comparison. -#}
 {% macro scored_fields_agreeing(values, consensus, values_are_canonical=true) -%}
-    {%- for field in listing_fields() if field.scored %}
-    {%- set value = values ~ '.' ~ field.name if values_are_canonical
-        else canonical_text(values ~ '.' ~ field.name, field.data_type) %}
-    + (({{ value }} = {{ consensus }}.{{ field.name }}) is true)::integer
-    {%- endfor %}
+    {%- set terms = [] -%}
+    {%- for field in listing_fields() if field.scored -%}
+        {%- set value = values ~ '.' ~ field.name if values_are_canonical
+            else canonical_text(values ~ '.' ~ field.name, field.data_type) -%}
+        {%- do terms.append(
+            '((' ~ value ~ ' = ' ~ consensus ~ '.' ~ field.name ~ ') is true)::integer'
+        ) -%}
+    {%- endfor -%}
+    ({{ terms | join('\n    + ') }})
 {%- endmacro %}

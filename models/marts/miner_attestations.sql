@@ -55,9 +55,9 @@ consensus_by_listing as (
 field_agreement as (
     select
         listing_reports.attestation_id,
-        0 {{- scored_fields_agreeing('listing_reports', 'consensus_by_listing', false) }}
+        {{ scored_fields_agreeing('listing_reports', 'consensus_by_listing', false) }}
             as agreeing_fields,
-        0 {{- scored_fields_compared('listing_reports', 'consensus_by_listing', false) }}
+        {{ scored_fields_compared('listing_reports', 'consensus_by_listing') }}
             as compared_fields
     from listing_reports
     inner join consensus_by_listing on listing_reports.zpid = consensus_by_listing.zpid

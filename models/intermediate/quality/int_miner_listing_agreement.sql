@@ -62,9 +62,9 @@ compared as (
     select
         current_votes.zpid,
         current_votes.miner_hotkey,
-        (0 {{- scored_fields_compared('current_votes', 'consensus_by_listing') }})::bigint
+        {{ scored_fields_compared('current_votes', 'consensus_by_listing') }}::bigint
             as field_votes,
-        (0 {{- scored_fields_agreeing('current_votes', 'consensus_by_listing') }})::bigint
+        {{ scored_fields_agreeing('current_votes', 'consensus_by_listing') }}::bigint
             as agreeing_votes
     from current_votes
     inner join consensus_by_listing on current_votes.zpid = consensus_by_listing.zpid
