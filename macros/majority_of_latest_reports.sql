@@ -1,9 +1,10 @@
 {#-
     THE consensus rule, in one place: "majority of latest reports".
 
-    Input: a relation (or CTE name) of field reports, one row per (listing, field, report)
-    with a non-null value: zpid, field_name, field_value (canonical text), miner_hotkey,
-    submitted_at (server time), file_id, row_index.
+    Input: a relation (or CTE name) of whole reports, one row per report with its typed
+    field columns (listing_fields()), as int_listing_reports: zpid, miner_hotkey,
+    submitted_at (server time), file_id, row_index. Each report counts once per field it
+    has a value for, as that value's canonical text (canonical_text()).
 
     Output: one row per (zpid, field_name, field_value) ever reported, with
       miner_count       distinct miners whose CURRENT vote is this value. A miner's current
@@ -21,38 +22,71 @@
                         row order or on the database's locale.
       is_consensus      value_rank = 1
 
+    How: the reports are sorted once per (listing, miner), newest first, and a report's
+    value is the miner's current vote when no newer report of that miner has the field.
+    Only then does each report become one row per field, already in listing order, so
+    the tally needs no second sort of the listing x field x report rows.
+
     To change the rule, change this macro: int_field_votes_ranked and listing_consensus
     both call it, and its unit tests (models/intermediate/_intermediate__models.yml) say
     what it must do.
 -#}
-{% macro majority_of_latest_reports(field_reports) %}
+{% macro majority_of_latest_reports(listing_reports) %}
     with
 
-    latest_report_per_miner as (
+    -- each report's fields as canonical text, and per field whether the report is its
+    -- miner's current vote: no newer report of the same miner has the field
+    reports_with_current_votes as (
         select
             zpid,
-            field_name,
-            field_value,
             submitted_at,
-            row_number() over (
-                partition by zpid, field_name, miner_hotkey
-                order by submitted_at desc, file_id desc, row_index desc
-            ) as miner_recency_rank
-        from {{ field_reports }}
+            {%- for field in listing_fields() %}
+            {{ canonical_text(field.name, field.data_type) }} as {{ field.name }},
+            count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        from {{ listing_reports }}
+        window newer_reports as (
+            partition by zpid, miner_hotkey
+            order by submitted_at desc, file_id desc, row_index desc
+            rows between unbounded preceding and 1 preceding
+        )
     ),
 
-    -- one pass over the reports: the current votes (each miner's latest report) and the
-    -- value's whole history, counted together
+    field_reports as (
+        select
+            reports.zpid,
+            field_pairs.field_name,
+            field_pairs.field_value,
+            field_pairs.is_current,
+            reports.submitted_at
+        from reports_with_current_votes as reports
+        cross join
+            lateral (
+                values
+                {%- for field in listing_fields() %}
+                (
+                    '{{ field.name }}',
+                    reports.{{ field.name }},
+                    reports.{{ field.name }}_is_current
+                ){{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as field_pairs (field_name, field_value, is_current)
+        where field_pairs.field_value is not null
+    ),
+
+    -- one pass over the reports: the current votes and the value's whole history,
+    -- counted together
     tallied as (
         select
             zpid,
             field_name,
             field_value,
-            count(*) filter (where miner_recency_rank = 1) as miner_count,
+            count(*) filter (where is_current) as miner_count,
             count(*) as submission_count,
             min(submitted_at) as first_reported_at,
             max(submitted_at) as last_reported_at
-        from latest_report_per_miner
+        from field_reports
         group by zpid, field_name, field_value
     ),
 

@@ -4,8 +4,9 @@
     One row per (listing, field, miner, report) with a value: the reports of
     int_listing_reports turned into (field_name, field_value) pairs, the value in its
     canonical text (see canonical_text()). NULLs are dropped here: not reported is not a
-    vote. A view: unpivoting a report costs less than storing and reading back its 16
-    pairs, and a filter on zpid reads int_listing_reports by its zpid index.
+    vote. A view for analysts: a filter on zpid reads int_listing_reports by its zpid
+    index. The models work on whole reports (sorted once per listing and miner) and
+    unpivot only after that.
 -#}
 
 with

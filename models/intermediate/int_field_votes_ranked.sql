@@ -9,12 +9,12 @@
 
 with
 
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
 ),
 
 ranked_votes as (
-    {{ majority_of_latest_reports('field_reports') }}
+    {{ majority_of_latest_reports('listing_reports') }}
 )
 
 select * from ranked_votes

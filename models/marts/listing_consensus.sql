@@ -30,8 +30,8 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
     {{- only_touched_listings() }}
 ),
 
@@ -45,7 +45,7 @@ source_weights as (
 ),
 
 plain_majority as (
-    {{ majority_of_latest_reports('field_reports') }}
+    {{ majority_of_latest_reports('listing_reports') }}
 ),
 
 method as (

@@ -29,8 +29,8 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
-field_reports as (
-    select * from {{ ref('int_field_reports_unpivoted') }}
+listing_reports as (
+    select * from {{ ref('int_listing_reports') }}
     {{- only_touched_listings() }}
 ),
 
@@ -39,35 +39,72 @@ listing_observations as (
     {{- only_touched_listings() }}
 ),
 
-observed_reports as (
-    -- every report of a field at its observation time, in each miner's own order: the
-    -- value it replaces in that miner's vote, and when the miner's next report replaces it
+-- each report in its miner's own order (by observation time), and per field with a value:
+-- the miner's earlier values of the field (the last one is what this report replaces in
+-- the miner's vote) and when the miner's next report of the field replaces it. The
+-- reports are sorted once per (listing, miner), not once per field.
+reports_in_miner_order as (
     select
-        field_reports.zpid,
-        field_reports.field_name,
-        field_reports.field_value,
-        field_reports.miner_hotkey,
+        listing_reports.zpid,
+        listing_reports.miner_hotkey,
         listing_observations.observed_at,
-        lag(field_reports.field_value) over miner_sequence as replaced_value,
-        lead(listing_observations.observed_at) over miner_sequence as superseded_at,
-        -- more than one value ever reported for the field: its history needs the steps
-        min(field_reports.field_value) over listing_field
-        != max(field_reports.field_value) over listing_field as has_rival_values,
-        min(listing_observations.observed_at) over listing_field as field_first_observed_at
-    from field_reports
+        {%- for field in listing_fields() if field.name != 'datetime' %}
+        {%- set value = canonical_text('listing_reports.' ~ field.name, field.data_type) %}
+        {{ value }} as {{ field.name }},
+        array_agg({{ value }})
+            filter (where listing_reports.{{ field.name }} is not null)
+            over earlier_reports as {{ field.name }}_earlier_values,
+        min(listing_observations.observed_at)
+            filter (where listing_reports.{{ field.name }} is not null)
+            over later_reports as {{ field.name }}_superseded_at
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from listing_reports
     inner join listing_observations
-        on field_reports.attestation_id = listing_observations.attestation_id
-    where field_reports.field_name != 'datetime'
+        on listing_reports.attestation_id = listing_observations.attestation_id
     window
-        listing_field as (partition by field_reports.zpid, field_reports.field_name),
         miner_sequence as (
-            partition by field_reports.zpid, field_reports.field_name, field_reports.miner_hotkey
+            partition by listing_reports.zpid, listing_reports.miner_hotkey
             order by
                 listing_observations.observed_at,
                 listing_observations.submitted_at,
-                field_reports.file_id,
-                field_reports.row_index
-        )
+                listing_reports.file_id,
+                listing_reports.row_index
+        ),
+        earlier_reports as (miner_sequence rows between unbounded preceding and 1 preceding),
+        later_reports as (miner_sequence rows between 1 following and unbounded following)
+),
+
+observed_reports as (
+    -- every report of a field at its observation time: the value it replaces in its
+    -- miner's vote, and when the miner's next report replaces it
+    select
+        reports.zpid,
+        field_pairs.field_name,
+        field_pairs.field_value,
+        reports.miner_hotkey,
+        reports.observed_at,
+        field_pairs.earlier_values[cardinality(field_pairs.earlier_values)] as replaced_value,
+        field_pairs.superseded_at,
+        -- more than one value ever reported for the field: its history needs the steps
+        min(field_pairs.field_value) over listing_field
+        != max(field_pairs.field_value) over listing_field as has_rival_values,
+        min(reports.observed_at) over listing_field as field_first_observed_at
+    from reports_in_miner_order as reports
+    cross join
+        lateral (
+            values
+            {%- for field in listing_fields() if field.name != 'datetime' %}
+            (
+                '{{ field.name }}',
+                reports.{{ field.name }},
+                reports.{{ field.name }}_earlier_values,
+                reports.{{ field.name }}_superseded_at
+            ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as field_pairs (field_name, field_value, earlier_values, superseded_at)
+    where field_pairs.field_value is not null
+    window listing_field as (partition by reports.zpid, field_pairs.field_name)
 ),
 
 -- a field only ever reported with one value (nine in ten) holds it in one interval from
