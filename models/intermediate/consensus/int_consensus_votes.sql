@@ -21,7 +21,8 @@
     values this source observed for the field before (what its re-scrapes replaced),
     as a JSON array of text.
     Worked out per (listing, source) on whole reports, newest first, then one row per
-    field: the reports are sorted once, not once per field.
+    field: the reports are sorted once, not once per field, and the windows over each
+    source's newer and older observations need no sort per group.
     Incremental by listing, like int_report_origins.
 -#}
 
@@ -41,8 +42,9 @@ report_origins as (
     {{- only_touched_listings() }}
 ),
 
--- each source's original observations of each listing, newest first (recency 1, 2, ...),
--- with every field as canonical text
+-- each source's original observations of each listing, newest first, with every field
+-- as canonical text and, per field: whether this is the source's newest value of it (no
+-- newer observation of the source has the field) and the values of its older ones
 observations as (
     select
         report_origins.zpid,
@@ -50,68 +52,58 @@ observations as (
         report_origins.miner_hotkey,
         report_origins.observed_at,
         {%- for field in listing_fields() %}
-        {{ canonical_text('listing_reports.' ~ field.name, field.data_type) }} as {{ field.name }},
+        {%- set value = canonical_text('listing_reports.' ~ field.name, field.data_type) %}
+        {{ value }} as {{ field.name }},
+        count(listing_reports.{{ field.name }}) over newer_observations = 0
+            as {{ field.name }}_is_newest,
+        array_agg({{ value }})
+            filter (where listing_reports.{{ field.name }} is not null)
+            over older_observations as {{ field.name }}_older_values
+        {{- ',' if not loop.last }}
         {%- endfor %}
-        row_number() over (
+    from report_origins
+    inner join listing_reports on report_origins.attestation_id = listing_reports.attestation_id
+    where report_origins.report_kind = 'original'
+    window
+        newest_first as (
             partition by report_origins.zpid, report_origins.source_id
             order by
                 report_origins.observed_at desc,
                 report_origins.submitted_at desc,
                 report_origins.file_id desc,
                 report_origins.row_index desc
-        ) as recency
-    from report_origins
-    inner join listing_reports on report_origins.attestation_id = listing_reports.attestation_id
-    where report_origins.report_kind = 'original'
+        ),
+        newer_observations as (newest_first rows between unbounded preceding and 1 preceding),
+        older_observations as (newest_first rows between 1 following and unbounded following)
 ),
 
--- per listing and source: its observations' miners, times and values in recency order
--- (arrays indexed by recency), and per field the recency of its newest value
-observed_by_source as (
-    select
-        {%- for field in listing_fields() %}
-        array_agg({{ field.name }} order by recency) as {{ field.name }}_values,
-        min(recency) filter (where {{ field.name }} is not null) as {{ field.name }}_newest,
-        {%- endfor %}
-        array_agg(miner_hotkey order by recency) as miner_hotkeys,
-        array_agg(observed_at order by recency) as observed_ats,
-        zpid,
-        source_id
-    from observations
-    group by zpid, source_id
-),
-
--- one row per field the source observed
+-- one row per field the source observed: its newest value
 field_observations as (
     select
-        observed_by_source.zpid,
-        observed_by_source.source_id,
-        observed_by_source.miner_hotkeys,
-        observed_by_source.observed_ats,
+        observations.zpid,
+        observations.source_id,
+        observations.miner_hotkey,
+        observations.observed_at,
         observed_fields.field_name,
-        observed_fields.field_values[observed_fields.newest] as field_value,
-        observed_fields.newest,
-        -- the older values that differ from it (nulls are not values)
+        observed_fields.field_value,
+        -- the older values that differ from it
         array_remove(
-            array_remove(
-                observed_fields.field_values[observed_fields.newest + 1:],
-                observed_fields.field_values[observed_fields.newest]
-            ),
-            null
+            coalesce(observed_fields.older_values, '{}'), observed_fields.field_value
         ) as replaced_values
-    from observed_by_source
+    from observations
     cross join
         lateral (
             values
             {%- for field in listing_fields() %}
             (
                 '{{ field.name }}',
-                observed_by_source.{{ field.name }}_values,
-                observed_by_source.{{ field.name }}_newest
+                observations.{{ field.name }},
+                observations.{{ field.name }}_is_newest,
+                observations.{{ field.name }}_older_values
             ){{ ',' if not loop.last }}
             {%- endfor %}
-        ) as observed_fields (field_name, field_values, newest)
-    where observed_fields.newest is not null
+        ) as observed_fields (field_name, field_value, is_newest, older_values)
+    where observed_fields.field_value is not null and observed_fields.is_newest
 ),
 
 final as (
@@ -120,8 +112,8 @@ final as (
         field_name,
         field_value,
         source_id,
-        miner_hotkeys[newest] as miner_hotkey,
-        observed_ats[newest] as observed_at,
+        miner_hotkey,
+        observed_at,
         case
             when cardinality(replaced_values) = 0 then '[]'::jsonb
             else (
