@@ -41,20 +41,36 @@ consensus_by_listing as (
     {{ scored_consensus_by_listing('consensus_listings') }}
 ),
 
--- each miner's current vote per listing and scored field: the value of its latest report
--- that has one, as in the consensus rule (one row per miner and listing, a column per field)
+-- each report, and per scored field whether it holds its miner's current vote: no newer
+-- report of that miner has the field, as in the consensus rule
+reports_with_current_votes as (
+    select
+        zpid,
+        miner_hotkey,
+        {%- for field in listing_fields() if field.scored %}
+        {{ canonical_text(field.name, field.data_type) }} as {{ field.name }},
+        count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from listing_reports
+    where miner_hotkey is not null
+    window newer_reports as (
+        partition by zpid, miner_hotkey
+        order by submitted_at desc, file_id desc, row_index desc
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+-- each miner's current vote per listing and scored field (one row per miner and listing,
+-- a column per field): of its reports with the field, only the latest is current
 current_votes as (
     select
         {%- for field in listing_fields() if field.scored %}
-        {%- set value = canonical_text(field.name, field.data_type) %}
-        (array_agg({{ value }} order by submitted_at desc, file_id desc, row_index desc) filter (
-            where {{ value }} is not null
-        ))[1] as {{ field.name }},
+        max({{ field.name }}) filter (where {{ field.name }}_is_current) as {{ field.name }},
         {%- endfor %}
         zpid,
         miner_hotkey
-    from listing_reports
-    where miner_hotkey is not null
+    from reports_with_current_votes
     group by zpid, miner_hotkey
 ),
 
