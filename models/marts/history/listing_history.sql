@@ -75,9 +75,102 @@ reports_in_miner_order as (
         later_reports as (miner_sequence rows between 1 following and unbounded following)
 ),
 
-observed_reports as (
-    -- every report of a field at its observation time: the value it replaces in its
-    -- miner's vote, and when the miner's next report replaces it
+-- per report and field, across the listing: whether more than one value was ever
+-- reported for the field (its history needs the steps), when it was first observed, and
+-- the report's part in a one-value history (below)
+reports_in_listing as (
+    select
+        zpid,
+        miner_hotkey,
+        observed_at,
+        {%- for field in listing_fields() if field.name != 'datetime' %}
+        {{ field.name }},
+        {{ field.name }}_earlier_values,
+        {{ field.name }}_superseded_at,
+        min({{ field.name }}) over listing != max({{ field.name }}) over listing
+            as {{ field.name }}_has_rivals,
+        min(observed_at) filter (where {{ field.name }} is not null) over listing
+            as {{ field.name }}_first_observed_at
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from reports_in_miner_order
+    window listing as (partition by zpid)
+),
+
+-- a field only ever reported with one value (nine in ten) holds it in one interval from
+-- its first observation on: no steps to replay. Its sources are every report still a
+-- miner's latest at some time after the interval opened; its opening count the miners
+-- whose first report is that observation. Worked out per listing, a column per field.
+single_value_fields as (
+    select
+        zpid,
+        {%- for field in listing_fields() if field.name != 'datetime' %}
+        {%- set reported = field.name ~ ' is not null and not ' ~ field.name ~ '_has_rivals' %}
+        {%- set is_source = reported ~ ' and coalesce(' ~ field.name ~ "_superseded_at, 'infinity') > " ~ field.name ~ '_first_observed_at' %}
+        {%- set opens = reported ~ ' and ' ~ field.name ~ '_earlier_values is null and observed_at = ' ~ field.name ~ '_first_observed_at' %}
+        min({{ field.name }}) filter (where {{ reported }}) as {{ field.name }},
+        min(observed_at) filter (where {{ reported }}) as {{ field.name }}_valid_from,
+        array_agg(distinct miner_hotkey order by miner_hotkey) filter (where {{ is_source }})
+            as {{ field.name }}_miner_hotkeys,
+        count(distinct miner_hotkey) filter (where {{ is_source }}) as {{ field.name }}_miner_count,
+        count(*) filter (where {{ is_source }}) as {{ field.name }}_report_count,
+        min(observed_at) filter (where {{ is_source }}) as {{ field.name }}_first_observed_at,
+        max(observed_at) filter (where {{ is_source }}) as {{ field.name }}_last_observed_at,
+        count(*) filter (where {{ opens }}) as {{ field.name }}_opening_count
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from reports_in_listing
+    group by zpid
+),
+
+single_value_intervals as (
+    select
+        single_value_fields.zpid,
+        one_value.field_name,
+        one_value.field_value,
+        one_value.valid_from,
+        null::timestamptz as valid_to,
+        one_value.miner_hotkeys,
+        one_value.miner_count,
+        one_value.report_count,
+        one_value.first_observed_at,
+        one_value.last_observed_at,
+        one_value.opening_count as opening_miner_count,
+        one_value.opening_count as opening_voter_count
+    from single_value_fields
+    cross join
+        lateral (
+            values
+            {%- for field in listing_fields() if field.name != 'datetime' %}
+            (
+                '{{ field.name }}',
+                single_value_fields.{{ field.name }},
+                single_value_fields.{{ field.name }}_valid_from,
+                single_value_fields.{{ field.name }}_miner_hotkeys,
+                single_value_fields.{{ field.name }}_miner_count,
+                single_value_fields.{{ field.name }}_report_count,
+                single_value_fields.{{ field.name }}_first_observed_at,
+                single_value_fields.{{ field.name }}_last_observed_at,
+                single_value_fields.{{ field.name }}_opening_count
+            ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as one_value (
+            field_name,
+            field_value,
+            valid_from,
+            miner_hotkeys,
+            miner_count,
+            report_count,
+            first_observed_at,
+            last_observed_at,
+            opening_count
+        )
+    where one_value.field_value is not null
+),
+
+-- the fields with rival values: every report of the field at its observation time, with
+-- the value it replaces in its miner's vote and when the miner's next report replaces it
+rival_reports as (
     select
         reports.zpid,
         field_pairs.field_name,
@@ -85,12 +178,8 @@ observed_reports as (
         reports.miner_hotkey,
         reports.observed_at,
         field_pairs.earlier_values[cardinality(field_pairs.earlier_values)] as replaced_value,
-        field_pairs.superseded_at,
-        -- more than one value ever reported for the field: its history needs the steps
-        min(field_pairs.field_value) over listing_field
-        != max(field_pairs.field_value) over listing_field as has_rival_values,
-        min(reports.observed_at) over listing_field as field_first_observed_at
-    from reports_in_miner_order as reports
+        field_pairs.superseded_at
+    from reports_in_listing as reports
     cross join
         lateral (
             values
@@ -99,19 +188,12 @@ observed_reports as (
                 '{{ field.name }}',
                 reports.{{ field.name }},
                 reports.{{ field.name }}_earlier_values,
-                reports.{{ field.name }}_superseded_at
+                reports.{{ field.name }}_superseded_at,
+                reports.{{ field.name }}_has_rivals
             ){{ ',' if not loop.last }}
             {%- endfor %}
-        ) as field_pairs (field_name, field_value, earlier_values, superseded_at)
-    where field_pairs.field_value is not null
-    window listing_field as (partition by reports.zpid, field_pairs.field_name)
-),
-
--- a field only ever reported with one value (nine in ten) holds it in one interval from
--- its first observation on: no steps to replay (see single_value_intervals below)
-rival_reports as (
-    select * from observed_reports
-    where has_rival_values
+        ) as field_pairs (field_name, field_value, earlier_values, superseded_at, has_rivals)
+    where field_pairs.field_value is not null and field_pairs.has_rivals
 ),
 
 vote_moves as (
@@ -313,37 +395,6 @@ rival_value_intervals as (
             intervals.zpid = interval_sources.zpid
             and intervals.field_name = interval_sources.field_name
             and intervals.valid_from = interval_sources.valid_from
-),
-
--- one value only: the same rule gives one open interval from the first observation, its
--- opening count the miners whose first report is that observation, its sources every
--- report still a miner's latest at some time after the interval opened
-single_value_reports as (
-    select
-        *,
-        coalesce(superseded_at, 'infinity') > field_first_observed_at as is_source,
-        replaced_value is null and observed_at = field_first_observed_at as opens
-    from observed_reports
-    where not has_rival_values
-),
-
-single_value_intervals as (
-    select
-        zpid,
-        field_name,
-        min(field_value) as field_value,
-        min(observed_at) as valid_from,
-        null::timestamptz as valid_to,
-        array_agg(distinct miner_hotkey order by miner_hotkey) filter (where is_source)
-            as miner_hotkeys,
-        count(distinct miner_hotkey) filter (where is_source) as miner_count,
-        count(*) filter (where is_source) as report_count,
-        min(observed_at) filter (where is_source) as first_observed_at,
-        max(observed_at) filter (where is_source) as last_observed_at,
-        count(*) filter (where opens) as opening_miner_count,
-        count(*) filter (where opens) as opening_voter_count
-    from single_value_reports
-    group by zpid, field_name
 ),
 
 all_intervals as (
