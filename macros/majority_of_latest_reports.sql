@@ -24,8 +24,10 @@
 
     How: the reports are sorted once per (listing, miner), newest first, and a report's
     value is the miner's current vote when no newer report of that miner has the field.
-    Only then does each report become one row per field, already in listing order, so
-    the tally needs no second sort of the listing x field x report rows.
+    A field that only ever had one value on a listing (nine in ten) is tallied per
+    listing, a column per field: its one value is the consensus, voted by every miner
+    that reported it. Only the fields with rival values become one row per report and are
+    tallied and ranked per value.
 
     To change the rule, change this macro: int_field_votes_ranked and listing_consensus
     both call it, and its unit tests (models/intermediate/_intermediate__models.yml) say
@@ -34,26 +36,87 @@
 {% macro majority_of_latest_reports(listing_reports) %}
     with
 
-    -- each report's fields as canonical text, and per field whether the report is its
-    -- miner's current vote: no newer report of the same miner has the field
+    -- each report's fields as canonical text; per field whether the report is its miner's
+    -- current vote (no newer report of the same miner has the field) and whether the
+    -- listing ever had more than one value for the field
     reports_with_current_votes as (
         select
             zpid,
             submitted_at,
             {%- for field in listing_fields() %}
             {{ canonical_text(field.name, field.data_type) }} as {{ field.name }},
-            count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current
+            count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current,
+            min({{ field.name }}) over listing != max({{ field.name }}) over listing
+                as {{ field.name }}_has_rivals
             {{- ',' if not loop.last }}
             {%- endfor %}
         from {{ listing_reports }}
-        window newer_reports as (
-            partition by zpid, miner_hotkey
-            order by submitted_at desc, file_id desc, row_index desc
-            rows between unbounded preceding and 1 preceding
-        )
+        window
+            listing as (partition by zpid),
+            newer_reports as (
+                partition by zpid, miner_hotkey
+                order by submitted_at desc, file_id desc, row_index desc
+                rows between unbounded preceding and 1 preceding
+            )
     ),
 
-    field_reports as (
+    -- the fields with one value: tallied per listing, a column per field
+    one_value_tallies as (
+        select
+            zpid,
+            {%- for field in listing_fields() %}
+            {%- set reported = field.name ~ ' is not null and not ' ~ field.name ~ '_has_rivals' %}
+            min({{ field.name }}) filter (where {{ reported }}) as {{ field.name }},
+            count(*) filter (where {{ reported }} and {{ field.name }}_is_current)
+                as {{ field.name }}_miner_count,
+            count(*) filter (where {{ reported }}) as {{ field.name }}_submission_count,
+            min(submitted_at) filter (where {{ reported }}) as {{ field.name }}_first_reported_at,
+            max(submitted_at) filter (where {{ reported }}) as {{ field.name }}_last_reported_at
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        from reports_with_current_votes
+        group by zpid
+    ),
+
+    one_value_ranked as (
+        select
+            one_value_tallies.zpid,
+            tally.field_name,
+            tally.field_value,
+            tally.miner_count,
+            tally.submission_count,
+            tally.first_reported_at,
+            tally.last_reported_at,
+            -- every miner that reported the field votes for its one value
+            tally.miner_count as voter_count,
+            1 as value_rank
+        from one_value_tallies
+        cross join
+            lateral (
+                values
+                {%- for field in listing_fields() %}
+                (
+                    '{{ field.name }}',
+                    one_value_tallies.{{ field.name }},
+                    one_value_tallies.{{ field.name }}_miner_count,
+                    one_value_tallies.{{ field.name }}_submission_count,
+                    one_value_tallies.{{ field.name }}_first_reported_at,
+                    one_value_tallies.{{ field.name }}_last_reported_at
+                ){{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as tally (
+                field_name,
+                field_value,
+                miner_count,
+                submission_count,
+                first_reported_at,
+                last_reported_at
+            )
+        where tally.field_value is not null
+    ),
+
+    -- the fields with rival values: one row per report and field
+    rival_reports as (
         select
             reports.zpid,
             field_pairs.field_name,
@@ -68,16 +131,17 @@
                 (
                     '{{ field.name }}',
                     reports.{{ field.name }},
-                    reports.{{ field.name }}_is_current
+                    reports.{{ field.name }}_is_current,
+                    reports.{{ field.name }}_has_rivals
                 ){{ ',' if not loop.last }}
                 {%- endfor %}
-            ) as field_pairs (field_name, field_value, is_current)
-        where field_pairs.field_value is not null
+            ) as field_pairs (field_name, field_value, is_current, has_rivals)
+        where field_pairs.field_value is not null and field_pairs.has_rivals
     ),
 
     -- one pass over the reports: the current votes and the value's whole history,
     -- counted together
-    tallied as (
+    rival_tallies as (
         select
             zpid,
             field_name,
@@ -86,11 +150,11 @@
             count(*) as submission_count,
             min(submitted_at) as first_reported_at,
             max(submitted_at) as last_reported_at
-        from field_reports
+        from rival_reports
         group by zpid, field_name, field_value
     ),
 
-    ranked as (
+    rival_ranked as (
         select
             *,
             sum(miner_count) over (partition by zpid, field_name) as voter_count,
@@ -102,7 +166,13 @@
                     last_reported_at desc,
                     field_value collate "C" asc
             ) as value_rank
-        from tallied
+        from rival_tallies
+    ),
+
+    ranked as (
+        select * from one_value_ranked
+        union all
+        select * from rival_ranked
     )
 
     select
