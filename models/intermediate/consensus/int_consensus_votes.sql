@@ -47,20 +47,18 @@ report_origins as (
 -- newer observation of the source has the field) and the values of its older ones
 observations as (
     select
+        {%- for field in listing_fields() %}
+        {%- set column = 'listing_reports.' ~ field.name %}
+        {%- set value = canonical_text(column, field.data_type) %}
+        {{ value }} as {{ field.name }},
+        count({{ column }}) over newer_observations = 0 as {{ field.name }}_is_newest,
+        array_agg({{ value }}) filter (where {{ column }} is not null) over older_observations
+            as {{ field.name }}_older_values,
+        {%- endfor %}
         report_origins.zpid,
         report_origins.source_id,
         report_origins.miner_hotkey,
-        report_origins.observed_at,
-        {%- for field in listing_fields() %}
-        {%- set value = canonical_text('listing_reports.' ~ field.name, field.data_type) %}
-        {{ value }} as {{ field.name }},
-        count(listing_reports.{{ field.name }}) over newer_observations = 0
-            as {{ field.name }}_is_newest,
-        array_agg({{ value }})
-            filter (where listing_reports.{{ field.name }} is not null)
-            over older_observations as {{ field.name }}_older_values
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        report_origins.observed_at
     from report_origins
     inner join listing_reports on report_origins.attestation_id = listing_reports.attestation_id
     where report_origins.report_kind = 'original'

@@ -45,13 +45,12 @@ consensus_by_listing as (
 -- report of that miner has the field, as in the consensus rule
 reports_with_current_votes as (
     select
-        zpid,
-        miner_hotkey,
         {%- for field in listing_fields() if field.scored %}
         {{ canonical_text(field.name, field.data_type) }} as {{ field.name }},
-        count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current
-        {{- ',' if not loop.last }}
+        count({{ field.name }}) over newer_reports = 0 as {{ field.name }}_is_current,
         {%- endfor %}
+        zpid,
+        miner_hotkey
     from listing_reports
     where miner_hotkey is not null
     window newer_reports as (

@@ -45,20 +45,18 @@ listing_observations as (
 -- reports are sorted once per (listing, miner), not once per field.
 reports_in_miner_order as (
     select
+        {%- for field in listing_fields() if field.name != 'datetime' %}
+        {%- set column = 'listing_reports.' ~ field.name %}
+        {%- set value = canonical_text(column, field.data_type) %}
+        {{ value }} as {{ field.name }},
+        array_agg({{ value }}) filter (where {{ column }} is not null) over earlier_reports
+            as {{ field.name }}_earlier_values,
+        min(listing_observations.observed_at) filter (where {{ column }} is not null)
+            over later_reports as {{ field.name }}_superseded_at,
+        {%- endfor %}
         listing_reports.zpid,
         listing_reports.miner_hotkey,
-        listing_observations.observed_at,
-        {%- for field in listing_fields() if field.name != 'datetime' %}
-        {%- set value = canonical_text('listing_reports.' ~ field.name, field.data_type) %}
-        {{ value }} as {{ field.name }},
-        array_agg({{ value }})
-            filter (where listing_reports.{{ field.name }} is not null)
-            over earlier_reports as {{ field.name }}_earlier_values,
-        min(listing_observations.observed_at)
-            filter (where listing_reports.{{ field.name }} is not null)
-            over later_reports as {{ field.name }}_superseded_at
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        listing_observations.observed_at
     from listing_reports
     inner join listing_observations
         on listing_reports.attestation_id = listing_observations.attestation_id
@@ -80,19 +78,18 @@ reports_in_miner_order as (
 -- the report's part in a one-value history (below)
 reports_in_listing as (
     select
+        {%- for field in listing_fields() if field.name != 'datetime' %}
+        {%- set name = field.name %}
+        {{ name }},
+        {{ name }}_earlier_values,
+        {{ name }}_superseded_at,
+        min({{ name }}) over listing != max({{ name }}) over listing as {{ name }}_has_rivals,
+        min(observed_at) filter (where {{ name }} is not null) over listing
+            as {{ name }}_first_observed_at,
+        {%- endfor %}
         zpid,
         miner_hotkey,
-        observed_at,
-        {%- for field in listing_fields() if field.name != 'datetime' %}
-        {{ field.name }},
-        {{ field.name }}_earlier_values,
-        {{ field.name }}_superseded_at,
-        min({{ field.name }}) over listing != max({{ field.name }}) over listing
-            as {{ field.name }}_has_rivals,
-        min(observed_at) filter (where {{ field.name }} is not null) over listing
-            as {{ field.name }}_first_observed_at
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        observed_at
     from reports_in_miner_order
     window listing as (partition by zpid)
 ),
@@ -103,22 +100,25 @@ reports_in_listing as (
 -- whose first report is that observation. Worked out per listing, a column per field.
 single_value_fields as (
     select
-        zpid,
         {%- for field in listing_fields() if field.name != 'datetime' %}
-        {%- set reported = field.name ~ ' is not null and not ' ~ field.name ~ '_has_rivals' %}
-        {%- set is_source = reported ~ ' and coalesce(' ~ field.name ~ "_superseded_at, 'infinity') > " ~ field.name ~ '_first_observed_at' %}
-        {%- set opens = reported ~ ' and ' ~ field.name ~ '_earlier_values is null and observed_at = ' ~ field.name ~ '_first_observed_at' %}
-        min({{ field.name }}) filter (where {{ reported }}) as {{ field.name }},
-        min(observed_at) filter (where {{ reported }}) as {{ field.name }}_valid_from,
+        {%- set name = field.name %}
+        {%- set reported = name ~ ' is not null and not ' ~ name ~ '_has_rivals' %}
+        {%- set superseded_at = 'coalesce(' ~ name ~ "_superseded_at, 'infinity')" %}
+        {%- set first_seen = name ~ '_first_observed_at' %}
+        {%- set is_source = reported ~ ' and ' ~ superseded_at ~ ' > ' ~ first_seen %}
+        {%- set first_report = name ~ '_earlier_values is null' %}
+        {%- set opens = reported ~ ' and ' ~ first_report ~ ' and observed_at = ' ~ first_seen %}
+        min({{ name }}) filter (where {{ reported }}) as {{ name }},
+        min(observed_at) filter (where {{ reported }}) as {{ name }}_valid_from,
         array_agg(distinct miner_hotkey order by miner_hotkey) filter (where {{ is_source }})
-            as {{ field.name }}_miner_hotkeys,
-        count(distinct miner_hotkey) filter (where {{ is_source }}) as {{ field.name }}_miner_count,
-        count(*) filter (where {{ is_source }}) as {{ field.name }}_report_count,
-        min(observed_at) filter (where {{ is_source }}) as {{ field.name }}_first_observed_at,
-        max(observed_at) filter (where {{ is_source }}) as {{ field.name }}_last_observed_at,
-        count(*) filter (where {{ opens }}) as {{ field.name }}_opening_count
-        {{- ',' if not loop.last }}
+            as {{ name }}_miner_hotkeys,
+        count(distinct miner_hotkey) filter (where {{ is_source }}) as {{ name }}_miner_count,
+        count(*) filter (where {{ is_source }}) as {{ name }}_report_count,
+        min(observed_at) filter (where {{ is_source }}) as {{ name }}_first_observed_at,
+        max(observed_at) filter (where {{ is_source }}) as {{ name }}_last_observed_at,
+        count(*) filter (where {{ opens }}) as {{ name }}_opening_count,
         {%- endfor %}
+        zpid
     from reports_in_listing
     group by zpid
 ),
