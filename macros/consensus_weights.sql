@@ -35,13 +35,11 @@
     reports' zpid index: looking up the votes of every source (all of them "moved" from no
     applied weights) took 24.5 s of a 1M-row full build. -#}
 {% macro record_consensus_moved_listings() %}
-    {%- if not is_incremental() %}
     insert into {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (zpid, moved_at)
+    {%- if not is_incremental() %}
     select distinct reports.zpid, '{{ run_started_at }}'::timestamptz
     from {{ ref('int_listing_reports') }} as reports
-    on conflict do nothing
     {%- else %}
-    insert into {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (zpid, moved_at)
     select distinct moved_votes.zpid, '{{ run_started_at }}'::timestamptz
     from (
         select
@@ -61,8 +59,8 @@
         from {{ ref('int_consensus_votes') }} as votes
         where votes.source_id = moved.source_id and votes.field_name = moved.field_name
     ) as moved_votes
-    on conflict do nothing
     {%- endif %}
+    on conflict do nothing
 {% endmacro %}
 
 {#- Post-hook of listing_consensus: these weights are now applied everywhere. -#}

@@ -53,11 +53,7 @@
         from {{ listing_reports }}
         window
             listing as (partition by zpid),
-            newer_reports as (
-                partition by zpid, miner_hotkey
-                order by submitted_at desc, file_id desc, row_index desc
-                rows between unbounded preceding and 1 preceding
-            )
+            newer_reports as ({{ newer_reports_of_the_miner() }})
     ),
 
     -- the fields with one value: tallied per listing, a column per field
@@ -189,3 +185,14 @@
         value_rank = 1 as is_consensus
     from ranked
 {% endmacro %}
+
+{#- The window frame of a report's newer reports by the same miner on the same listing, in
+    the rule's order: server time, then the later file, then the later row. A report's
+    value is the miner's current vote on a field when no report in this frame has the
+    field (`count(field) over ... = 0`). int_miner_listing_agreement reads the current
+    votes the same way. -#}
+{% macro newer_reports_of_the_miner() -%}
+    partition by zpid, miner_hotkey
+    order by submitted_at desc, file_id desc, row_index desc
+    rows between unbounded preceding and 1 preceding
+{%- endmacro %}

@@ -53,11 +53,7 @@ reports_with_current_votes as (
         miner_hotkey
     from listing_reports
     where miner_hotkey is not null
-    window newer_reports as (
-        partition by zpid, miner_hotkey
-        order by submitted_at desc, file_id desc, row_index desc
-        rows between unbounded preceding and 1 preceding
-    )
+    window newer_reports as ({{ newer_reports_of_the_miner() }})
 ),
 
 -- each miner's current vote per listing and scored field (one row per miner and listing,
