@@ -6,16 +6,15 @@
     network_quality_daily, the coverage marts and their daily inputs). They are computed
     in a full build and, in an incremental run, once the raw rows of the loaded files have
     grown by var consensus_reestimate_growth (10%) since their last refresh; in between, a
-    run keeps them as they are and costs nothing there. Growth-triggered, the total work
-    stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times the last refresh
-    at most). intermediate.refreshes_on_growth remembers, per model, the raw rows of its
-    last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
+    run keeps them as they are and does nothing for them (the incremental materialization,
+    macros/materializations/incremental.sql, returns before any SQL). Growth-triggered, the
+    total work stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times the
+    last refresh at most). intermediate.refreshes_on_growth remembers, per model, the raw
+    rows of its last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
 
-    In such a model:
-        config(materialized='incremental', incremental_strategy='append', tags=[...],
+    Such a model is tagged and replaces its whole table when it refreshes:
+        config(materialized='incremental', incremental_strategy='append', tags=['estimate'],
                pre_hook="{{ clear_for_reestimate() }}", post_hook="{{ record_estimate() }}")
-        {%- if not reestimation_due() %} select * from {{ this }} where false
-        {%- else %} ...the model... {%- endif %}
 -#}
 
 {% macro create_estimates_table() %}
@@ -30,6 +29,11 @@
 {#- The raw rows of the loaded files, now. -#}
 {% macro loaded_raw_rows_sql() -%}
     select coalesce(sum(row_count), 0) from {{ ref('stg_raw__source_files') }} where is_loaded
+{%- endmacro %}
+
+{#- Whether this model is refreshed on growth (tag `estimate` or `reporting`). -#}
+{% macro is_refreshed_on_growth() -%}
+    {{ return('estimate' in config.get('tags', []) or 'reporting' in config.get('tags', [])) }}
 {%- endmacro %}
 
 {#- Whether this estimate model estimates in this run: always in a full build; in an

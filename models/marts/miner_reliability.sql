@@ -17,13 +17,6 @@
     current votes against listing_consensus. A network-wide estimate like the weights it
     reports: re-estimated when the data has grown (macros/estimates.sql).
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 report_origins as (
@@ -144,4 +137,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

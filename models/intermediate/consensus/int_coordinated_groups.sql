@@ -28,13 +28,6 @@
     value came on top of it. A group that reports first and is contradicted later is not
     found by this rule (the listing is still contested).
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 consensus as (
@@ -243,4 +236,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

@@ -13,13 +13,6 @@
     had uploaded first (the same zpid, scrape `datetime` and data_hash: a copy, see
     int_report_origins), with how many, and the hotkey's own reports in all.
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 report_origins as (
@@ -57,4 +50,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

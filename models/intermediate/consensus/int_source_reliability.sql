@@ -30,13 +30,6 @@
     When weights move, listing_consensus recomputes the listings whose voters' weights
     moved (macros/consensus_weights.sql).
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 votes as (
@@ -162,4 +155,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

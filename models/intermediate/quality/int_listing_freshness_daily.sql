@@ -13,13 +13,6 @@
     how recently each listing seen so far was reported. One row per day with a listing
     seen on or before it.
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 network_days as (
@@ -73,4 +66,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

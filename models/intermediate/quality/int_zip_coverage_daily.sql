@@ -13,13 +13,6 @@
     (target seed or job id), those with a report in the trailing window of var
     quality_coverage_window_days days. One row per day of the network.
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 network_days as (
@@ -77,4 +70,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

@@ -14,13 +14,6 @@
     agreement per state, and how many of the zip codes asked for there (each in its state:
     int_target_zip_codes_unioned.zip_state) have at least one listing.
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 listings as (
@@ -89,4 +82,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

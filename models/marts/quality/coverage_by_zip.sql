@@ -13,13 +13,6 @@
     One row per zip code that has listings or was asked for (target seed or job id): what
     the network delivered there, against what it was asked for.
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 listings as (
@@ -72,4 +65,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

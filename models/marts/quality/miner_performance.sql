@@ -16,13 +16,6 @@
     and their per-miner sums in int_miners_aggregated. Definitions in the
     `miner_performance` docs (_quality__docs.md).
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 miners as (
@@ -111,4 +104,3 @@ final as (
 )
 
 select * from final
-{%- endif %}

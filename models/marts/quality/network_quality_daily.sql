@@ -15,13 +15,6 @@
     coverage come computed per day from int_listing_freshness_daily and
     int_zip_coverage_daily. Definitions in the doc blocks of _quality__docs.md (metric_*).
 -#}
-{%- if not reestimation_due() %}
-
-select * from {{ this }}
-where false
-
-{%- else %}
-
 with
 
 network_days as (
@@ -104,4 +97,3 @@ final as (
 )
 
 select * from final
-{%- endif %}
