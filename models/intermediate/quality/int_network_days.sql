@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 {#- One row per UTC day of server time from the first file's day to the last file's, days
     without files included: the calendar of the daily quality metrics. -#}
 

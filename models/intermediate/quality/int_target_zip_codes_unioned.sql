@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 {#-
     What the network was asked to cover, one row per zip code: the operator's
     target_zip_codes seed, unioned with the zip codes named by job ids
