@@ -6,7 +6,7 @@
         unique_key='zpid',
         on_schema_change='fail',
         indexes=[
-            {'columns': ['zpid', 'field_name', 'source_id'], 'unique': true},
+            {'columns': ['zpid', 'field_name']},
             {'columns': ['source_id', 'field_name']},
         ],
         post_hook="{{ record_incremental_watermark() }}",
