@@ -14,8 +14,10 @@
 
 {#-
     One row per report: a row of a loaded file whose zpid is valid, with what the layers
-    above need from its file (miner, job, server and claimed times). Rows without a usable
-    zpid stay in staging, flagged; they cannot be attributed to a listing.
+    above need from its file (miner and server time). The file's other facts (path, job,
+    claimed time, row count) stay in stg_raw__source_files, by file_id: a 180-character
+    path on every report was a quarter of this table. Rows without a usable zpid stay in
+    staging, flagged; they cannot be attributed to a listing.
     Incremental by file: each run appends the reports of files not yet here.
 -#}
 
@@ -50,11 +52,7 @@ reports as (
         listing_rows.row_index,
         listing_rows.zpid,
         files_to_process.miner_hotkey,
-        files_to_process.job_id,
         files_to_process.submitted_at,
-        files_to_process.claimed_submitted_at,
-        files_to_process.parquet_file_path,
-        files_to_process.row_count as file_row_count,
         listing_rows.data_hash,
         listing_rows.is_valid,
         {%- for field in listing_fields() %}

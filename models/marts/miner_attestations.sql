@@ -42,6 +42,10 @@ report_origins as (
     {{- only_touched_listings() }}
 ),
 
+source_files as (
+    select * from {{ ref('stg_raw__source_files') }}
+),
+
 miner_uids as (
     select * from {{ ref('miner_uids') }}
 ),
@@ -84,10 +88,10 @@ final as (
         miner_uids.miner_uid,
         listing_reports.zpid,
         listing_reports.submitted_at as submission_timestamp,
-        listing_reports.claimed_submitted_at as claimed_submission_timestamp,
-        listing_reports.job_id,
-        listing_reports.parquet_file_path,
-        listing_reports.file_row_count::integer as record_count,
+        source_files.claimed_submitted_at as claimed_submission_timestamp,
+        source_files.job_id,
+        source_files.parquet_file_path,
+        source_files.row_count::integer as record_count,
         listing_reports.data_hash,
         -- the same miner again, or a copy of another miner's observation
         report_order.is_duplicate or report_origins.report_kind = 'copy' as is_duplicate,
@@ -101,6 +105,7 @@ final as (
     from listing_reports
     inner join report_order on listing_reports.attestation_id = report_order.attestation_id
     inner join report_origins on listing_reports.attestation_id = report_origins.attestation_id
+    inner join source_files on listing_reports.file_id = source_files.file_id
     left join field_agreement on listing_reports.attestation_id = field_agreement.attestation_id
     left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey
 )
