@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_before_replacing() }}",
+    )
+}}
+
 {#-
     One row per miner hotkey in the manifest: its per-file facts (int_source_files_checked)
     summed, with the server time of the first evidence of each, and its current votes

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_before_replacing() }}",
+    )
+}}
+
 {#-
     One row per object version in the manifest, with the facts about the file itself that
     the quality marts and alerts judge: is it a byte copy of an earlier upload (and whose),
