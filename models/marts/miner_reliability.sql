@@ -77,10 +77,11 @@ reliability as (
     group by source_id
 ),
 
--- the hotkey's current votes on scored fields, against the published values
+-- the hotkey's current votes on scored fields (the votes that are its reports), against
+-- the published values
 vote_outcomes as (
     select
-        votes.miner_hotkey,
+        report_origins.miner_hotkey,
         count(*) as current_votes,
         count(*) filter (where consensus.is_contested) as contested_votes,
         count(*) filter (where not consensus.is_contested) as settled_votes,
@@ -92,8 +93,9 @@ vote_outcomes as (
             votes.zpid = consensus.zpid
             and votes.field_name = consensus.field_name
             and votes.field_value = consensus.field_value
+    inner join report_origins on votes.attestation_id = report_origins.attestation_id
     where votes.field_name in {{ scored_field_names_sql() }}
-    group by votes.miner_hotkey
+    group by report_origins.miner_hotkey
 ),
 
 final as (

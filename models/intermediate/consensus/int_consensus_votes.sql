@@ -15,7 +15,8 @@
 
 {#-
     One row per (zpid, field_name, source_id): the source's current vote, i.e. its latest
-    original observation of the field (by observed_at, then server time, file, row).
+    original observation of the field (by observed_at, then server time, file, row), and
+    the report it is (attestation_id: the hotkey, file and row are in int_report_origins).
     Copies and re-uploads are not observations (int_report_origins) and never vote, so a
     copied or re-uploaded old value cannot outvote anything. earlier_values: the other
     values this source observed for the field before (what its re-scrapes replaced),
@@ -57,7 +58,7 @@ observations as (
         {%- endfor %}
         report_origins.zpid,
         report_origins.source_id,
-        report_origins.miner_hotkey,
+        report_origins.attestation_id,
         report_origins.observed_at
     from report_origins
     inner join listing_reports on report_origins.attestation_id = listing_reports.attestation_id
@@ -80,7 +81,7 @@ field_observations as (
     select
         observations.zpid,
         observations.source_id,
-        observations.miner_hotkey,
+        observations.attestation_id,
         observations.observed_at,
         observed_fields.field_name,
         observed_fields.field_value,
@@ -110,7 +111,7 @@ final as (
         field_name,
         field_value,
         source_id,
-        miner_hotkey,
+        attestation_id,
         observed_at,
         case
             when cardinality(replaced_values) = 0 then '[]'::jsonb
