@@ -5,10 +5,7 @@
         incremental_strategy='delete+insert',
         unique_key='zpid',
         on_schema_change='fail',
-        indexes=[
-            {'columns': ['zpid', 'field_name']},
-            {'columns': ['source_id', 'field_name']},
-        ],
+        indexes=[{'columns': ['zpid', 'field_name']}],
         post_hook="{{ record_incremental_watermark() }}",
     )
 }}
