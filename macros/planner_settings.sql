@@ -11,10 +11,15 @@
     Estimates of 1 or 128 rows made a self-join of 17,499 disputed votes
     (int_coordinated_groups, 306 M comparisons, 57 s at 300k raw rows) and re-sorted the
     touched reports once per report (miner_attestations, minutes for one new file).
-    Lateral joins (unpivoting, JSON arrays) still loop: they have no other plan. -#}
+    Lateral joins (unpivoting, JSON arrays) still loop: they have no other plan.
+
+    work_mem = var model_work_mem (256MB): PostgreSQL's 4MB default sent the hash joins and
+    sorts of whole histories to temporary files (miner_reliability: 1.7 GB of them at 1M
+    raw rows with 4MB, 0.2 GB with 256MB). It lasts for the model's transaction only. -#}
 {% macro planner_settings() -%}
     set local jit = off;
-    set local enable_nestloop = off
+    set local enable_nestloop = off;
+    set local work_mem = '{{ var("model_work_mem") }}'
 {%- endmacro %}
 
 {#- Pre-hook of the models that are incremental by file (staging to field reports): an

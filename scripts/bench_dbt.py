@@ -238,8 +238,8 @@ def storage_by_schema(schemas: list[str]) -> dict[str, int]:
 
 def run_reference() -> tuple[float, int, int]:
     """Time scripts/bench_reference.sql; return (seconds, listings, listings whose price is
-    unified_listings' price). Run with the work_mem the project's heavy models get
-    (dbt_project.yml: heavy_model_work_mem) and without JIT, as the models run."""
+    unified_listings' price). Run with the work_mem the project's models get
+    (dbt_project.yml: model_work_mem) and without JIT, as the models run."""
     with psycopg.connect(autocommit=True) as conn:
         conn.execute("set work_mem = '256MB'")
         conn.execute("set jit = off")

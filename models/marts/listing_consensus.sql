@@ -1,10 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook=[
-            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
-            "{{ record_consensus_moved_listings() }}",
-        ],
+        pre_hook="{{ record_consensus_moved_listings() }}",
         incremental_strategy='delete+insert',
         unique_key='zpid',
         on_schema_change='fail',

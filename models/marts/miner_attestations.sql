@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="set local work_mem = '{{ var('heavy_model_work_mem') }}'",
         incremental_strategy='delete+insert',
         unique_key='zpid',
         on_schema_change='fail',

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['estimate'],
-        pre_hook=["set local work_mem = '{{ var('heavy_model_work_mem') }}'", "{{ clear_for_reestimate() }}"],
+        pre_hook=["{{ clear_for_reestimate() }}"],
         post_hook="{{ record_estimate() }}",
     )
 }}

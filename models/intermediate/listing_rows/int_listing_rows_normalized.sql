@@ -1,10 +1,7 @@
 {{
     config(
         materialized='incremental',
-        pre_hook=[
-            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
-            "{{ nested_loops_by_file() }}",
-        ],
+        pre_hook="{{ nested_loops_by_file() }}",
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[

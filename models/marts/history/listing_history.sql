@@ -4,10 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='zpid',
         on_schema_change='fail',
-        pre_hook=[
-            "set local work_mem = '{{ var('heavy_model_work_mem') }}'",
-            "{{ delete_touched_listings() }}",
-        ],
+        pre_hook="{{ delete_touched_listings() }}",
         indexes=[
             {'columns': ['zpid', 'field_name', 'valid_from'], 'unique': true},
             {'columns': ['field_name', 'valid_from']},
