@@ -34,7 +34,9 @@ consensus as (
     select * from {{ ref('listing_consensus') }}
 ),
 
-votes as (
+-- read where it is used: three readers would otherwise make PostgreSQL copy all 8.9M votes
+-- of a 1M-row network (1.1 GB of temporary files)
+votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
 ),
 
