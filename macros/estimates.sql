@@ -12,9 +12,11 @@
     last refresh at most). intermediate.refreshes_on_growth remembers, per model, the raw
     rows of its last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
 
-    Such a model is tagged and replaces its whole table when it refreshes:
+    Such a model is tagged and replaces its whole table when it refreshes
+    (macros/replace_in_place.sql):
         config(materialized='incremental', incremental_strategy='append', tags=['estimate'],
-               pre_hook="{{ clear_for_reestimate() }}", post_hook="{{ record_estimate() }}")
+               pre_hook="{{ delete_rows_before_replacing() }}",
+               post_hook="{{ record_estimate() }}")
 -#}
 
 {% macro create_estimates_table() %}
@@ -53,26 +55,15 @@
     {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
 
-{#- Pre-hook: an incremental re-estimate replaces the whole estimate. -#}
-{% macro clear_for_reestimate() -%}
-    {%- if is_incremental() and reestimation_due() -%}
-        delete from {{ this }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
-
-{#- Post-hook: remember the rows this estimate was made over (only when it was made). -#}
+{#- Post-hook: remember the rows this estimate was made over. It runs only when the
+    estimate was made: the incremental materialization skips a model that is not due,
+    hooks included. -#}
 {% macro record_estimate() -%}
-    {%- if reestimation_due() -%}
-        insert into {{ generate_schema_name('intermediate', none) }}.refreshes_on_growth
-            (model_name, estimated_over_rows, estimated_at)
-        select '{{ this.schema }}.{{ this.identifier }}', ({{ loaded_raw_rows_sql() }}), now()
-        on conflict (model_name) do update
-        set
-            estimated_over_rows = excluded.estimated_over_rows,
-            estimated_at = excluded.estimated_at
-    {%- else -%}
-        select 1
-    {%- endif -%}
+    insert into {{ generate_schema_name('intermediate', none) }}.refreshes_on_growth
+        (model_name, estimated_over_rows, estimated_at)
+    select '{{ this.schema }}.{{ this.identifier }}', ({{ loaded_raw_rows_sql() }}), now()
+    on conflict (model_name) do update
+    set
+        estimated_over_rows = excluded.estimated_over_rows,
+        estimated_at = excluded.estimated_at
 {%- endmacro %}

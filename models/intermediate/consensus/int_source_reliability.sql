@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['estimate'],
-        pre_hook="{{ clear_for_reestimate() }}",
+        pre_hook="{{ delete_rows_before_replacing() }}",
         post_hook="{{ record_estimate() }}",
         indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
     )

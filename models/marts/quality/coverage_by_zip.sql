@@ -4,7 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         tags=['reporting'],
-        pre_hook="{{ clear_for_reestimate() }}",
+        pre_hook="{{ delete_rows_before_replacing() }}",
         post_hook="{{ record_estimate() }}",
     )
 }}
