@@ -32,3 +32,11 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- Closes a CTE whose computed columns the next CTEs read more than once (a cast, a
+    regular expression): `offset 0` keeps PostgreSQL from folding the subquery into the
+    query that reads it, where each reference would evaluate the expression again. Unlike
+    `as materialized`, nothing is copied: the rows stream through, once. -#}
+{% macro evaluate_once_per_row() -%}
+    offset 0
+{%- endmacro %}

@@ -46,10 +46,11 @@ cleaned as (
         listing_rows.extra_columns
     from listing_rows
     inner join files_to_process on listing_rows.file_id = files_to_process.file_id
+    {{ evaluate_once_per_row() }}  -- noqa: AM09
 ),
 
--- each safe cast evaluated once per row (the CTE is materialized)
-typed as materialized (
+-- each safe cast evaluated once per row
+typed as (
     select
         *,
         {{ safe_cast_timestamptz('datetime_text') }} as datetime,
@@ -61,6 +62,7 @@ typed as materialized (
         {{ safe_cast_numeric('latitude_text') }} as latitude_numeric,
         {{ safe_cast_numeric('longitude_text') }} as longitude_numeric
     from cleaned
+    {{ evaluate_once_per_row() }}  -- noqa: AM09
 ),
 
 casted as (
