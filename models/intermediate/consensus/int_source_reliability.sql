@@ -29,39 +29,51 @@
 -#}
 with
 
-votes as (
+-- read in place (three times below) rather than copied whole
+scored_votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
+    where field_name in {{ scored_field_names_sql() }}
 ),
 
 -- how many sources voted on each scored (listing, field), and whether they disagree: a
--- lone vote agrees only with itself
-compared_votes as (
+-- lone vote agrees only with itself. One row per (listing, field), so that the votes are
+-- joined to it rather than windowed and copied.
+scored_fields as (
     select
-        *,
-        count(*) over scored_field as voting_sources,
-        min(field_value) over scored_field <> max(field_value) over scored_field as is_disputed
-    from votes
-    where field_name in {{ scored_field_names_sql() }}
-    window scored_field as (partition by zpid, field_name)
+        zpid,
+        field_name,
+        count(*) as voting_sources,
+        min(field_value) <> max(field_value) as is_disputed
+    from scored_votes
+    group by zpid, field_name
 ),
 
 -- only disputed fields need the rounds: where every current vote is the same value, that
 -- value wins in every round and no vote for it can be superseded (a trusted source that
 -- replaced it would vote for another), so each of those votes is compared and agrees
 disputed_votes as (
-    select * from compared_votes
-    where is_disputed
+    select scored_votes.*
+    from scored_votes
+    inner join scored_fields
+        on
+            scored_votes.zpid = scored_fields.zpid
+            and scored_votes.field_name = scored_fields.field_name
+    where scored_fields.is_disputed
 ),
 
 settled_agreement as (
     select
-        source_id,
-        field_name,
+        scored_votes.source_id,
+        scored_votes.field_name,
         count(*) as compared_votes,
         count(*) as agreeing_votes
-    from compared_votes
-    where not is_disputed and voting_sources >= 2
-    group by source_id, field_name
+    from scored_votes
+    inner join scored_fields
+        on
+            scored_votes.zpid = scored_fields.zpid
+            and scored_votes.field_name = scored_fields.field_name
+    where not scored_fields.is_disputed and scored_fields.voting_sources >= 2
+    group by scored_votes.source_id, scored_votes.field_name
 ),
 
 weights_0 as (
