@@ -45,17 +45,23 @@
                 and votes.field_name = weights.field_name
     ),
 
-    -- values that a trusted source saw replaced by its own later observation, and when
+    -- values that a trusted source saw replaced by its own later observation, and when.
+    -- Read from the votes, not from weighted_votes: a CTE read twice is copied whole, and
+    -- only the few votes with earlier values are needed here.
     superseded as (
         select
-            weighted_votes.zpid,
-            weighted_votes.field_name,
+            votes.zpid,
+            votes.field_name,
             earlier.field_value,
-            max(weighted_votes.observed_at) as superseded_at
-        from weighted_votes
-        cross join lateral jsonb_array_elements_text(weighted_votes.earlier_values) as earlier (field_value)
-        where weighted_votes.is_trusted
-        group by weighted_votes.zpid, weighted_votes.field_name, earlier.field_value
+            max(votes.observed_at) as superseded_at
+        from {{ votes }} as votes
+        inner join {{ weights }} as weights
+            on
+                votes.source_id = weights.source_id
+                and votes.field_name = weights.field_name
+        cross join lateral jsonb_array_elements_text(votes.earlier_values) as earlier (field_value)
+        where weights.is_trusted and votes.earlier_values != '[]'::jsonb
+        group by votes.zpid, votes.field_name, earlier.field_value
     ),
 
     value_support as (

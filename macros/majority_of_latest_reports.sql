@@ -27,7 +27,8 @@
     A field that only ever had one value on a listing (nine in ten) is tallied per
     listing, a column per field: its one value is the consensus, voted by every miner
     that reported it. Only the fields with rival values become one row per report and are
-    tallied and ranked per value.
+    tallied and ranked per value; their reports are gathered per listing in the same pass
+    (arrays), so the sorted reports are read once and never copied.
 
     To change the rule, change this macro: int_field_votes_ranked and listing_consensus
     both call it, and its unit tests (models/intermediate/_intermediate__models.yml) say
@@ -56,18 +57,26 @@
             newer_reports as ({{ newer_reports_of_the_miner() }})
     ),
 
-    -- the fields with one value: tallied per listing, a column per field
-    one_value_tallies as (
+    -- one pass over the reports, per listing, a column per field: the fields with one
+    -- value are tallied here; the reports of the fields with rival values are gathered
+    -- into arrays (value, current vote, server time) to be unnested below, so the reports
+    -- are read once and not copied
+    listing_tallies as (
         select
             zpid,
             {%- for field in listing_fields() %}
             {%- set reported = field.name ~ ' is not null and not ' ~ field.name ~ '_has_rivals' %}
+            {%- set rival = field.name ~ ' is not null and ' ~ field.name ~ '_has_rivals' %}
             min({{ field.name }}) filter (where {{ reported }}) as {{ field.name }},
             count(*) filter (where {{ reported }} and {{ field.name }}_is_current)
                 as {{ field.name }}_miner_count,
             count(*) filter (where {{ reported }}) as {{ field.name }}_submission_count,
             min(submitted_at) filter (where {{ reported }}) as {{ field.name }}_first_reported_at,
-            max(submitted_at) filter (where {{ reported }}) as {{ field.name }}_last_reported_at
+            max(submitted_at) filter (where {{ reported }}) as {{ field.name }}_last_reported_at,
+            array_agg({{ field.name }}) filter (where {{ rival }}) as {{ field.name }}_rival_values,
+            array_agg({{ field.name }}_is_current) filter (where {{ rival }})
+                as {{ field.name }}_rival_is_current,
+            array_agg(submitted_at) filter (where {{ rival }}) as {{ field.name }}_rival_submitted_at
             {{- ',' if not loop.last }}
             {%- endfor %}
         from reports_with_current_votes
@@ -76,7 +85,7 @@
 
     one_value_ranked as (
         select
-            one_value_tallies.zpid,
+            listing_tallies.zpid,
             tally.field_name,
             tally.field_value,
             tally.miner_count,
@@ -86,18 +95,18 @@
             -- every miner that reported the field votes for its one value
             tally.miner_count as voter_count,
             1 as value_rank
-        from one_value_tallies
+        from listing_tallies
         cross join
             lateral (
                 values
                 {%- for field in listing_fields() %}
                 (
                     '{{ field.name }}',
-                    one_value_tallies.{{ field.name }},
-                    one_value_tallies.{{ field.name }}_miner_count,
-                    one_value_tallies.{{ field.name }}_submission_count,
-                    one_value_tallies.{{ field.name }}_first_reported_at,
-                    one_value_tallies.{{ field.name }}_last_reported_at
+                    listing_tallies.{{ field.name }},
+                    listing_tallies.{{ field.name }}_miner_count,
+                    listing_tallies.{{ field.name }}_submission_count,
+                    listing_tallies.{{ field.name }}_first_reported_at,
+                    listing_tallies.{{ field.name }}_last_reported_at
                 ){{ ',' if not loop.last }}
                 {%- endfor %}
             ) as tally (
@@ -113,26 +122,23 @@
 
     -- the fields with rival values: one row per report and field
     rival_reports as (
+        {%- for field in listing_fields() %}
         select
-            reports.zpid,
-            field_pairs.field_name,
-            field_pairs.field_value,
-            field_pairs.is_current,
-            reports.submitted_at
-        from reports_with_current_votes as reports
+            listing_tallies.zpid,
+            '{{ field.name }}' as field_name,
+            report.field_value,
+            report.is_current,
+            report.submitted_at
+        from listing_tallies
         cross join
-            lateral (
-                values
-                {%- for field in listing_fields() %}
-                (
-                    '{{ field.name }}',
-                    reports.{{ field.name }},
-                    reports.{{ field.name }}_is_current,
-                    reports.{{ field.name }}_has_rivals
-                ){{ ',' if not loop.last }}
-                {%- endfor %}
-            ) as field_pairs (field_name, field_value, is_current, has_rivals)
-        where field_pairs.field_value is not null and field_pairs.has_rivals
+            lateral unnest(
+                listing_tallies.{{ field.name }}_rival_values,
+                listing_tallies.{{ field.name }}_rival_is_current,
+                listing_tallies.{{ field.name }}_rival_submitted_at
+            ) as report (field_value, is_current, submitted_at)
+        where listing_tallies.{{ field.name }}_rival_values is not null
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
     ),
 
     -- one pass over the reports: the current votes and the value's whole history,

@@ -32,7 +32,9 @@ listing_reports as (
     {{- only_touched_listings() }}
 ),
 
-votes as (
+-- read in place by the method's two passes (all votes; the few with earlier values)
+-- rather than copied whole
+votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
     {{- only_touched_listings() }}
 ),
