@@ -95,7 +95,9 @@ reports_in_listing as (
 -- its first observation on: no steps to replay. Its sources are every report still a
 -- miner's latest at some time after the interval opened; its opening count the miners
 -- whose first report is that observation. Worked out per listing, a column per field.
-single_value_fields as (
+-- The same pass gathers the reports of the fields with rival values into arrays (below),
+-- so the sorted reports are read once and never copied.
+fields_per_listing as (
     select
         {%- for field in listing_fields() if field.name != 'datetime' %}
         {%- set name = field.name %}
@@ -114,6 +116,14 @@ single_value_fields as (
         min(observed_at) filter (where {{ is_source }}) as {{ name }}_first_observed_at,
         max(observed_at) filter (where {{ is_source }}) as {{ name }}_last_observed_at,
         count(*) filter (where {{ opens }}) as {{ name }}_opening_count,
+        {%- set rival = name ~ ' is not null and ' ~ name ~ '_has_rivals' %}
+        array_agg({{ name }}) filter (where {{ rival }}) as {{ name }}_rival_values,
+        array_agg(miner_hotkey) filter (where {{ rival }}) as {{ name }}_rival_miner_hotkeys,
+        array_agg(observed_at) filter (where {{ rival }}) as {{ name }}_rival_observed_at,
+        {%- set replaced = name ~ '_earlier_values[cardinality(' ~ name ~ '_earlier_values)]' %}
+        array_agg({{ replaced }}) filter (where {{ rival }}) as {{ name }}_rival_replaced_values,
+        array_agg({{ name }}_superseded_at) filter (where {{ rival }})
+            as {{ name }}_rival_superseded_at,
         {%- endfor %}
         zpid
     from reports_in_listing
@@ -122,7 +132,7 @@ single_value_fields as (
 
 single_value_intervals as (
     select
-        single_value_fields.zpid,
+        fields_per_listing.zpid,
         one_value.field_name,
         one_value.field_value,
         one_value.valid_from,
@@ -134,21 +144,21 @@ single_value_intervals as (
         one_value.last_observed_at,
         one_value.opening_count as opening_miner_count,
         one_value.opening_count as opening_voter_count
-    from single_value_fields
+    from fields_per_listing
     cross join
         lateral (
             values
             {%- for field in listing_fields() if field.name != 'datetime' %}
             (
                 '{{ field.name }}',
-                single_value_fields.{{ field.name }},
-                single_value_fields.{{ field.name }}_valid_from,
-                single_value_fields.{{ field.name }}_miner_hotkeys,
-                single_value_fields.{{ field.name }}_miner_count,
-                single_value_fields.{{ field.name }}_report_count,
-                single_value_fields.{{ field.name }}_first_observed_at,
-                single_value_fields.{{ field.name }}_last_observed_at,
-                single_value_fields.{{ field.name }}_opening_count
+                fields_per_listing.{{ field.name }},
+                fields_per_listing.{{ field.name }}_valid_from,
+                fields_per_listing.{{ field.name }}_miner_hotkeys,
+                fields_per_listing.{{ field.name }}_miner_count,
+                fields_per_listing.{{ field.name }}_report_count,
+                fields_per_listing.{{ field.name }}_first_observed_at,
+                fields_per_listing.{{ field.name }}_last_observed_at,
+                fields_per_listing.{{ field.name }}_opening_count
             ){{ ',' if not loop.last }}
             {%- endfor %}
         ) as one_value (
@@ -168,29 +178,28 @@ single_value_intervals as (
 -- the fields with rival values: every report of the field at its observation time, with
 -- the value it replaces in its miner's vote and when the miner's next report replaces it
 rival_reports as (
+    {%- for field in listing_fields() if field.name != 'datetime' %}
+    {%- set arrays = 'fields_per_listing.' ~ field.name ~ '_rival_' %}
     select
-        reports.zpid,
-        field_pairs.field_name,
-        field_pairs.field_value,
-        reports.miner_hotkey,
-        reports.observed_at,
-        field_pairs.earlier_values[cardinality(field_pairs.earlier_values)] as replaced_value,
-        field_pairs.superseded_at
-    from reports_in_listing as reports
+        fields_per_listing.zpid,
+        '{{ field.name }}' as field_name,
+        report.field_value,
+        report.miner_hotkey,
+        report.observed_at,
+        report.replaced_value,
+        report.superseded_at
+    from fields_per_listing
     cross join
-        lateral (
-            values
-            {%- for field in listing_fields() if field.name != 'datetime' %}
-            (
-                '{{ field.name }}',
-                reports.{{ field.name }},
-                reports.{{ field.name }}_earlier_values,
-                reports.{{ field.name }}_superseded_at,
-                reports.{{ field.name }}_has_rivals
-            ){{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as field_pairs (field_name, field_value, earlier_values, superseded_at, has_rivals)
-    where field_pairs.field_value is not null and field_pairs.has_rivals
+        lateral unnest(
+            {{ arrays }}values,
+            {{ arrays }}miner_hotkeys,
+            {{ arrays }}observed_at,
+            {{ arrays }}replaced_values,
+            {{ arrays }}superseded_at
+        ) as report (field_value, miner_hotkey, observed_at, replaced_value, superseded_at)
+    where {{ arrays }}values is not null
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 vote_moves as (
