@@ -56,6 +56,7 @@ from types import ModuleType
 import pandas as pd
 import psycopg
 import pyarrow.parquet as pq
+import yaml
 from psycopg import sql
 from rich import box
 from rich.console import Console
@@ -236,12 +237,18 @@ def storage_by_schema(schemas: list[str]) -> dict[str, int]:
     return {schema: int(size) for schema, size in rows}
 
 
+def model_work_mem() -> str:
+    """The work_mem the project's models run with (dbt_project.yml: vars.model_work_mem)."""
+    project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())
+    return str(project["vars"]["model_work_mem"])
+
+
 def run_reference() -> tuple[float, int, int]:
     """Time scripts/bench_reference.sql; return (seconds, listings, listings whose price is
     unified_listings' price). Run with the work_mem the project's models get
     (dbt_project.yml: model_work_mem) and without JIT, as the models run."""
     with psycopg.connect(autocommit=True) as conn:
-        conn.execute("set work_mem = '256MB'")
+        conn.execute("select set_config('work_mem', %s, false)", [model_work_mem()])
         conn.execute("set jit = off")
         conn.execute("drop schema if exists bench_reference cascade")
         conn.execute("create schema bench_reference")
