@@ -29,7 +29,7 @@
 -#}
 with
 
--- read in place (three times below) rather than copied whole
+-- read in place rather than copied whole (by scored_fields and votes_by_field)
 scored_votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
     where field_name in {{ scored_field_names_sql() }}
@@ -48,32 +48,36 @@ scored_fields as (
     group by zpid, field_name
 ),
 
+-- each vote beside its field's voting sources and dispute, read in place (twice below)
+votes_by_field as not materialized (
+    select
+        scored_votes.*,
+        scored_fields.voting_sources,
+        scored_fields.is_disputed
+    from scored_votes
+    inner join scored_fields
+        on
+            scored_votes.zpid = scored_fields.zpid
+            and scored_votes.field_name = scored_fields.field_name
+),
+
 -- only disputed fields need the rounds: where every current vote is the same value, that
 -- value wins in every round and no vote for it can be superseded (a trusted source that
 -- replaced it would vote for another), so each of those votes is compared and agrees
 disputed_votes as (
-    select scored_votes.*
-    from scored_votes
-    inner join scored_fields
-        on
-            scored_votes.zpid = scored_fields.zpid
-            and scored_votes.field_name = scored_fields.field_name
-    where scored_fields.is_disputed
+    select * from votes_by_field
+    where is_disputed
 ),
 
 settled_agreement as (
     select
-        scored_votes.source_id,
-        scored_votes.field_name,
+        source_id,
+        field_name,
         count(*) as compared_votes,
         count(*) as agreeing_votes
-    from scored_votes
-    inner join scored_fields
-        on
-            scored_votes.zpid = scored_fields.zpid
-            and scored_votes.field_name = scored_fields.field_name
-    where not scored_fields.is_disputed and scored_fields.voting_sources >= 2
-    group by scored_votes.source_id, scored_votes.field_name
+    from votes_by_field
+    where not is_disputed and voting_sources >= 2
+    group by source_id, field_name
 ),
 
 weights_0 as (
