@@ -37,8 +37,9 @@ scored_votes as not materialized (
 
 -- how many sources voted on each scored (listing, field), and whether they disagree: a
 -- lone vote agrees only with itself. One row per (listing, field), so that the votes are
--- joined to it rather than windowed and copied.
-scored_fields as (
+-- joined to it rather than windowed and copied. Materialized: votes_by_field is inlined
+-- twice, and this aggregate over every vote must run once.
+scored_fields as materialized (
     select
         zpid,
         field_name,
