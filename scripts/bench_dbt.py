@@ -27,6 +27,13 @@ scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
 
 Then one summary table for all sizes and the machine (CPUs, RAM, PostgreSQL version).
 
+A build that fails at one size (a model's error) is reported in that size's row with the
+models that failed and the temporary files written until then; the next size still runs.
+Each scratch database gets `temp_file_limit` (--temp-file-limit, default 8GB per
+process; it needs a superuser): a model whose temporary files outgrow it fails with
+PostgreSQL's own error instead of filling the server's disk, which stops every database
+on it (at 10M raw rows two models once wrote 38 GB between them).
+
 The core models are unified_listings, listing_consensus and miner_attestations and every
 model upstream of them (from target/manifest.json). Model runs are timed without tests
 (`dbt test` scans whole tables; it is not what an incremental load waits for). dbt's own
@@ -34,6 +41,7 @@ start-up (~5 s: Python imports, project parse) is inside the wall times, not the
 times. Scratch databases are dropped at the end unless --keep.
 
     .venv/bin/python scripts/bench_dbt.py [--rows 100000 1000000 ...] [--keep] [--work DIR]
+        [--temp-file-limit 8GB]
 """
 
 from __future__ import annotations
@@ -72,6 +80,7 @@ REFERENCE_SQL = ROOT / "scripts" / "bench_reference.sql"
 # the marts of the unified database itself; they and every model upstream are "core"
 CORE_MARTS = ("unified_listings", "listing_consensus", "miner_attestations")
 DBT_RUN = ("dbt", "run", "--exclude", "resource_type:seed")
+DBT_WRAPPING = ("Database Error in", "compiled code at")  # lines around a model's error
 SEARCH_VARS = {
     "search_home_statuses": ["FOR_SALE", "PENDING"],
     "search_min_price": 200000, "search_max_price": 900000,
@@ -94,6 +103,28 @@ class Build:
         return sum(self.models.values())
 
 
+class BuildFailed(Exception):
+    """A `dbt run` that ended with a model's error."""
+
+    def __init__(self, wall_s: float, failed: dict[str, str], temp_bytes: int) -> None:
+        super().__init__(", ".join(failed))
+        self.wall_s = wall_s
+        self.failed = failed  # model -> the first line of its error
+        self.temp_bytes = temp_bytes  # temp bytes of the database, written until it failed
+
+
+@dataclass
+class SizeFailure:
+    """A size whose full build failed: what was measured before it did."""
+
+    rows: int  # as asked (--rows)
+    database: str
+    raw_rows: int
+    raw_bytes: int
+    load_s: float
+    error: BuildFailed
+
+
 @dataclass
 class SizeResult:
     """Everything measured at one size."""
@@ -102,6 +133,7 @@ class SizeResult:
     database: str
     raw_rows: int
     raw_bytes: int  # pg_total_relation_size('raw.listing_rows')
+    load_s: float
     full: Build
     incremental: Build
     core: set[str]
@@ -126,6 +158,14 @@ class SizeResult:
 # --- running things ---------------------------------------------------------------------
 
 
+class ResiFailed(Exception):
+    """The resi CLI exited with an error."""
+
+    def __init__(self, args: tuple[str, ...], returncode: int, wall_s: float) -> None:
+        super().__init__(f"resi {' '.join(args)} failed ({returncode})")
+        self.wall_s = wall_s
+
+
 def resi(*args: str, quiet: bool = True) -> float:
     """Run the resi CLI; return its wall time in seconds."""
     start = time.perf_counter()
@@ -140,7 +180,7 @@ def resi(*args: str, quiet: bool = True) -> float:
     if result.returncode != 0:
         if quiet:
             print(result.stdout[-5000:], result.stderr[-5000:])
-        raise SystemExit(f"resi {' '.join(args)} failed ({result.returncode})")
+        raise ResiFailed(args, result.returncode, elapsed)
     return elapsed
 
 
@@ -160,6 +200,19 @@ def create_database(server: dict[str, str], name: str) -> None:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
+def limit_temp_files(server: dict[str, str], name: str, limit: str) -> None:
+    """Give the scratch database a temp_file_limit (per process), if the role may."""
+    with connect_server(server, server["PGDATABASE"]) as conn:
+        try:
+            conn.execute(
+                sql.SQL("alter database {} set temp_file_limit = {}").format(
+                    sql.Identifier(name), sql.Literal(limit)
+                )
+            )
+        except psycopg.errors.InsufficientPrivilege:
+            print(f"  (no temp_file_limit: {server.get('PGUSER')} is not a superuser)")
+
+
 def drop_database(server: dict[str, str], name: str) -> None:
     with connect_server(server, server["PGDATABASE"]) as conn:
         conn.execute(
@@ -170,6 +223,19 @@ def drop_database(server: dict[str, str], name: str) -> None:
 def model_seconds() -> dict[str, float]:
     results = json.loads((ROOT / "target" / "run_results.json").read_text())
     return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+
+
+def failed_models() -> dict[str, str]:
+    """The models of the last run that ended in an error, with the database's message (dbt
+    wraps it in a "Database Error in model" line and a "compiled code at" line)."""
+    results = json.loads((ROOT / "target" / "run_results.json").read_text())
+    failed = {}
+    for r in results["results"]:
+        if r["status"] == "error":
+            lines = [line.strip() for line in (r["message"] or "").splitlines()]
+            told = [line for line in lines if line and not line.startswith(DBT_WRAPPING)]
+            failed[r["unique_id"].split(".")[-1]] = told[0] if told else r["message"]
+    return failed
 
 
 def core_models() -> set[str]:
@@ -214,7 +280,11 @@ def server_counters() -> tuple[str, int]:
 
 def timed_build(*dbt_args: str) -> Build:
     lsn, temp = server_counters()
-    wall_s = resi(*dbt_args)
+    try:
+        wall_s = resi(*dbt_args)
+    except ResiFailed as failure:
+        temp_after = server_counters()[1]
+        raise BuildFailed(failure.wall_s, failed_models(), temp_after - temp) from failure
     models = model_seconds()
     lsn_after, temp_after = server_counters()
     with psycopg.connect(autocommit=True) as conn:
@@ -333,8 +403,9 @@ def load_scoring() -> ModuleType:
     return scoring
 
 
-def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
-    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes)."""
+def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int, float]:
+    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes, load
+    seconds)."""
     if not (sim / "truth" / "miners.json").exists():
         listings = max(100, round(rows / ROWS_PER_LISTING))
         print(f"  simulating {listings:,} listings from {miners} miners ...", flush=True)
@@ -346,18 +417,23 @@ def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
         ).fetchone()
     assert row is not None
     print(f"  {row[0]:,} raw rows ({mb(row[1])}) loaded in {load_s:.1f} s", flush=True)
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), load_s
 
 
-def measure_size(rows: int, miners: int, work: Path, database_name: str) -> SizeResult:
+def measure_size(
+    rows: int, miners: int, work: Path, database_name: str
+) -> SizeResult | SizeFailure:
     """Everything at one size, in the database `database_name` (already created and in
-    use)."""
+    use); what was measured before the full build failed, if it did."""
     sim = work / f"sim-{rows}"
-    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim)
+    raw_rows, raw_bytes, load_s = simulate_and_load(rows, miners, sim)
     resi("dbt", "seed", "--quiet")
 
     print("  full build (dbt run --full-refresh) ...", flush=True)
-    full = timed_build(*DBT_RUN, "--full-refresh")
+    try:
+        full = timed_build(*DBT_RUN, "--full-refresh")
+    except BuildFailed as failed:
+        return SizeFailure(rows, database_name, raw_rows, raw_bytes, load_s, failed)
     core, schemas = core_models(), model_schemas()
     storage = storage_by_schema(schemas)
     print("  reference (scripts/bench_reference.sql) ...", flush=True)
@@ -380,6 +456,7 @@ def measure_size(rows: int, miners: int, work: Path, database_name: str) -> Size
         database=database_name,
         raw_rows=raw_rows,
         raw_bytes=raw_bytes,
+        load_s=load_s,
         full=full,
         incremental=incremental,
         core=core,
@@ -411,6 +488,17 @@ def columns(models: dict[str, float], per_line: int = 3) -> list[str]:
 def incremental_target_s(raw_rows: int) -> float:
     """Issue 13: model time under 3 s after one new file, growing <= 0.5 s per M raw rows."""
     return 3 + 0.5 * raw_rows / 1e6
+
+
+def print_failure(r: SizeFailure) -> None:
+    e = r.error
+    print(f"\n== {r.raw_rows:,} raw rows ({mb(r.raw_bytes)} raw.listing_rows), {r.database}")
+    print(
+        f"full build         FAILED after {e.wall_s:.1f} s wall; temp {mb(e.temp_bytes)}"
+        f" ({e.temp_bytes / r.raw_bytes:.2f}x raw) until then. Failed models:"
+    )
+    for model, message in e.failed.items():
+        print(f"    {model}: {message}")
 
 
 def print_size(r: SizeResult) -> None:
@@ -467,7 +555,7 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs, {mem_kb / 1024**2:.1f} GiB RAM; {version}"
 
 
-def print_summary(results: list[SizeResult], server: dict[str, str]) -> None:
+def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str]) -> None:
     table = Table(title="dbt benchmark", box=box.SIMPLE_HEAD)
     for name in (
         "raw rows", "full s", "s per M rows", "incr s\nwall / models", "storage\nx raw",
@@ -476,6 +564,13 @@ def print_summary(results: list[SizeResult], server: dict[str, str]) -> None:
     ):  # fmt: skip
         table.add_column(name, justify="right")
     for r in results:
+        if isinstance(r, SizeFailure):
+            e = r.error
+            table.add_row(
+                f"{r.raw_rows:,}", f"failed after {e.wall_s:.0f} s", "", "", "", "",
+                f"{e.temp_bytes / r.raw_bytes:.2f} / -", "", "", "",
+            )  # fmt: skip
+            continue
         full, incr = r.full, r.incremental
         table.add_row(
             f"{r.raw_rows:,}",
@@ -492,6 +587,9 @@ def print_summary(results: list[SizeResult], server: dict[str, str]) -> None:
     console = Console(width=150)
     console.print(table)
     for r in results:
+        if isinstance(r, SizeFailure):
+            print(f"failed at {r.raw_rows:>11,} raw rows: {', '.join(r.error.failed)}")
+            continue
         s = r.score
         print(
             f"score at {r.raw_rows:>12,} raw rows: listings right {s['listings_right']:.2%},"
@@ -517,17 +615,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--miners", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the databases and files")
     parser.add_argument("--work", type=Path, help="folder for the simulated networks (kept)")
+    parser.add_argument(
+        "--temp-file-limit",
+        default="8GB",
+        help="temp_file_limit of each scratch database, per process ('-1': none)",
+    )
     args = parser.parse_args(argv)
 
     server = database.libpq_env()
     work = args.work or Path(tempfile.mkdtemp(prefix="resi-bench-dbt-"))
-    results: list[SizeResult] = []
+    results: list[SizeResult | SizeFailure] = []
     kept: list[str] = []
     try:
         for rows in args.rows:
             name = f"resi_bench_dbt_{uuid.uuid4().hex[:8]}"
             print(f"\n== size {rows:,} raw rows: database {name}", flush=True)
             create_database(server, name)
+            limit_temp_files(server, name, args.temp_file_limit)
             os.environ.update({**server, "PGDATABASE": name})
             try:
                 results.append(measure_size(rows, args.miners, work, name))
@@ -536,7 +640,11 @@ def main(argv: list[str] | None = None) -> int:
                     kept.append(name)
                 else:
                     drop_database(server, name)
-            print_size(results[-1])
+            result = results[-1]
+            if isinstance(result, SizeFailure):
+                print_failure(result)
+            else:
+                print_size(result)
         os.environ.update(server)
         print()
         print_summary(results, server)
@@ -549,4 +657,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ResiFailed as failed:  # a step other than a build: nothing to measure past it
+        sys.exit(str(failed))
