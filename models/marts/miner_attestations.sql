@@ -26,7 +26,7 @@ touched_listings as (
     {{ touched_zpids() }}
 ),
 {% endif %}
--- read where it is used: three readers would otherwise make PostgreSQL copy every report
+-- read where it is used: four readers would otherwise make PostgreSQL copy every report
 -- (0.8 GB of temporary files in a 1M-row full build)
 listing_reports as not materialized (
     select * from {{ ref('int_listing_reports') }}
@@ -75,11 +75,18 @@ report_order as (
         row_number() over (
             partition by miner_hotkey, data_hash
             order by submitted_at, file_id, row_index
-        ) > 1 as is_duplicate,
-        -- the consensus a report is scored against is the one as of the listing's latest
-        -- report
-        max(submitted_at) over (partition by zpid) as validation_timestamp
+        ) > 1 as is_duplicate
     from listing_reports
+),
+
+-- the consensus a report is scored against is the one as of the listing's latest report.
+-- Grouped, not windowed: a window would sort every report by listing a second time.
+listing_validation as (
+    select
+        zpid,
+        max(submitted_at) as validation_timestamp
+    from listing_reports
+    group by zpid
 ),
 
 final as (
@@ -97,7 +104,7 @@ final as (
         -- the same miner again, or a copy of another miner's observation
         report_order.is_duplicate or report_origins.report_kind = 'copy' as is_duplicate,
         listing_reports.is_valid as is_validated,
-        report_order.validation_timestamp,
+        listing_validation.validation_timestamp,
         round(
             field_agreement.agreeing_fields::numeric
             / nullif(field_agreement.compared_fields, 0),
@@ -105,6 +112,7 @@ final as (
         ) as validation_score
     from listing_reports
     inner join report_order on listing_reports.attestation_id = report_order.attestation_id
+    inner join listing_validation on listing_reports.zpid = listing_validation.zpid
     inner join report_origins on listing_reports.attestation_id = report_origins.attestation_id
     inner join source_files on listing_reports.file_id = source_files.file_id
     left join field_agreement on listing_reports.attestation_id = field_agreement.attestation_id
