@@ -109,7 +109,7 @@ class BuildFailed(Exception):
     def __init__(self, wall_s: float, failed: dict[str, str], temp_bytes: int) -> None:
         super().__init__(", ".join(failed))
         self.wall_s = wall_s
-        self.failed = failed  # model -> the first line of its error
+        self.failed = failed  # model -> the database's message (failed_models)
         self.temp_bytes = temp_bytes  # temp bytes of the database, written until it failed
 
 
@@ -121,7 +121,6 @@ class SizeFailure:
     database: str
     raw_rows: int
     raw_bytes: int
-    load_s: float
     error: BuildFailed
 
 
@@ -133,7 +132,6 @@ class SizeResult:
     database: str
     raw_rows: int
     raw_bytes: int  # pg_total_relation_size('raw.listing_rows')
-    load_s: float
     full: Build
     incremental: Build
     core: set[str]
@@ -403,9 +401,8 @@ def load_scoring() -> ModuleType:
     return scoring
 
 
-def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int, float]:
-    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes, load
-    seconds)."""
+def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
+    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes)."""
     if not (sim / "truth" / "miners.json").exists():
         listings = max(100, round(rows / ROWS_PER_LISTING))
         print(f"  simulating {listings:,} listings from {miners} miners ...", flush=True)
@@ -417,7 +414,7 @@ def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int, floa
         ).fetchone()
     assert row is not None
     print(f"  {row[0]:,} raw rows ({mb(row[1])}) loaded in {load_s:.1f} s", flush=True)
-    return int(row[0]), int(row[1]), load_s
+    return int(row[0]), int(row[1])
 
 
 def measure_size(
@@ -426,14 +423,14 @@ def measure_size(
     """Everything at one size, in the database `database_name` (already created and in
     use); what was measured before the full build failed, if it did."""
     sim = work / f"sim-{rows}"
-    raw_rows, raw_bytes, load_s = simulate_and_load(rows, miners, sim)
+    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim)
     resi("dbt", "seed", "--quiet")
 
     print("  full build (dbt run --full-refresh) ...", flush=True)
     try:
         full = timed_build(*DBT_RUN, "--full-refresh")
     except BuildFailed as failed:
-        return SizeFailure(rows, database_name, raw_rows, raw_bytes, load_s, failed)
+        return SizeFailure(rows, database_name, raw_rows, raw_bytes, failed)
     core, schemas = core_models(), model_schemas()
     storage = storage_by_schema(schemas)
     print("  reference (scripts/bench_reference.sql) ...", flush=True)
@@ -456,7 +453,6 @@ def measure_size(
         database=database_name,
         raw_rows=raw_rows,
         raw_bytes=raw_bytes,
-        load_s=load_s,
         full=full,
         incremental=incremental,
         core=core,
@@ -490,9 +486,13 @@ def incremental_target_s(raw_rows: int) -> float:
     return 3 + 0.5 * raw_rows / 1e6
 
 
+def print_heading(r: SizeResult | SizeFailure) -> None:
+    print(f"\n== {r.raw_rows:,} raw rows ({mb(r.raw_bytes)} raw.listing_rows), {r.database}")
+
+
 def print_failure(r: SizeFailure) -> None:
     e = r.error
-    print(f"\n== {r.raw_rows:,} raw rows ({mb(r.raw_bytes)} raw.listing_rows), {r.database}")
+    print_heading(r)
     print(
         f"full build         FAILED after {e.wall_s:.1f} s wall; temp {mb(e.temp_bytes)}"
         f" ({e.temp_bytes / r.raw_bytes:.2f}x raw) until then. Failed models:"
@@ -504,7 +504,7 @@ def print_failure(r: SizeFailure) -> None:
 def print_size(r: SizeResult) -> None:
     full, incr = r.full, r.incremental
     per_m = full.wall_s / (r.raw_rows / 1e6)
-    print(f"\n== {r.raw_rows:,} raw rows ({mb(r.raw_bytes)} raw.listing_rows), {r.database}")
+    print_heading(r)
     print(
         f"full build         {full.wall_s:8.1f} s wall, models {full.model_s:.1f} s,"
         f" {per_m:,.0f} s per M raw rows (target <= 90); core models {r.core_s(full):.1f} s"
