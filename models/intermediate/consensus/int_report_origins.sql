@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='changed_rows',
         unique_key='zpid',
+        row_key=['attestation_id'],
         on_schema_change='fail',
         indexes=[
             {'columns': ['attestation_id'], 'unique': true},

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='changed_rows',
         unique_key='zpid',
+        row_key=['zpid', 'miner_hotkey'],
         on_schema_change='fail',
         indexes=[{'columns': ['zpid', 'miner_hotkey'], 'unique': true}],
         post_hook=[

@@ -1,10 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='changed_rows',
         unique_key='zpid',
+        row_key=['zpid', 'field_name', 'valid_from'],
         on_schema_change='fail',
-        pre_hook="{{ delete_touched_listings() }}",
         indexes=[
             {'columns': ['zpid', 'field_name', 'valid_from'], 'unique': true},
             {'columns': ['field_name', 'valid_from']},
@@ -17,7 +17,10 @@
     One row per (zpid, field_name, valid_from): the intervals over which each field of each
     listing held one value, by observation time. The rule is `history_rule` (models/marts/
     history/_history__docs.md). Incremental: a run recomputes the whole history of the
-    listings its new reports touch (a late observation can land anywhere in it).
+    listings its new reports touch (a late observation can land anywhere in it), and
+    writes the intervals that changed (changed_rows). Every touched listing has intervals
+    (each field it ever reported has one), so no listing's rows are left stale; the
+    listing_changes mart, whose listings can lose all their changes, deletes them first.
 -#}
 
 with
