@@ -6,15 +6,16 @@ scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
 1. simulates a network of about that many raw rows with `resi simulate` (cached in
    --work DIR/sim-<rows> when --work is given, so a rerun skips it) and loads it with
    `resi load`;
-2. times a full build of every model (`dbt run --full-refresh`): wall time, model time
-   (the sum of run_results' execution_time) and seconds per million raw rows;
+2. times a full build of every model (`dbt run --full-refresh`): wall time, run time
+   (run_results' elapsed_time: from the first model to the last, dbt's start-up left
+   out), the models' times added up (execution_time) and seconds per million raw rows;
 3. right after it, times the reference: the one plain SQL statement of
    scripts/bench_reference.sql, the core result (one row per listing, each field by the
    majority of the miners' latest reports) computed straight from raw, simplified; prints
    full build / reference and core models / reference;
 4. writes and loads one new 1,000-row file (a miner re-reporting 1,000 known listings,
    some at a new price) and times the incremental build (`dbt run`); prints its wall and
-   model time and its 10 slowest models;
+   run time (the target's model time), the models' times added up and its 10 slowest;
 5. for each build, the WAL it wrote (server-wide: it includes anything else running on
    the server) and the temp-file bytes of the scratch database (pg_stat_database), beside
    the size of raw.listing_rows (target: temp at most 1x raw); and the storage of every
@@ -37,8 +38,11 @@ on it (at 10M raw rows two models once wrote 38 GB between them).
 The core models are unified_listings, listing_consensus and miner_attestations and every
 model upstream of them (from target/manifest.json). Model runs are timed without tests
 (`dbt test` scans whole tables; it is not what an incremental load waits for). dbt's own
-start-up (~5 s: Python imports, project parse) is inside the wall times, not the model
-times. Scratch databases are dropped at the end unless --keep.
+start-up (~3-5 s: Python imports, project parse) is inside the wall times, not the run
+times. The models' times added up exceed the run time: dbt runs 4 models at a time on 2
+cores, and each model's time includes its wait for the CPU (a run of no new data at 1M raw
+rows: 5.2 s added up with 4 threads and 2.5 s with 1, in a run of 2.2 and 2.7 s).
+Scratch databases are dropped at the end unless --keep.
 
     .venv/bin/python scripts/bench_dbt.py [--rows 100000 1000000 ...] [--keep] [--work DIR]
         [--temp-file-limit 8GB]
@@ -91,15 +95,20 @@ SEARCH_VARS = {
 
 @dataclass
 class Build:
-    """One `dbt run`: wall time, per-model seconds, WAL and temp bytes it caused."""
+    """One `dbt run`: wall time, its run phase, per-model seconds, WAL and temp bytes it
+    caused."""
 
     wall_s: float
+    run_s: float  # run_results' elapsed_time: from the first model to the last
     models: dict[str, float]
     wal_bytes: int
     temp_bytes: int
 
     @property
     def model_s(self) -> float:
+        """The models' seconds added up. With 4 threads on 2 cores it counts the time
+        models spend waiting on one another for the CPU (dbt's own Python work holds a
+        lock), so it exceeds run_s; run_s is the model time a build waits for."""
         return sum(self.models.values())
 
 
@@ -218,9 +227,11 @@ def drop_database(server: dict[str, str], name: str) -> None:
         )
 
 
-def model_seconds() -> dict[str, float]:
+def model_seconds() -> tuple[float, dict[str, float]]:
+    """The last run's phase (elapsed_time) and per-model seconds (execution_time)."""
     results = json.loads((ROOT / "target" / "run_results.json").read_text())
-    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    models = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    return results["elapsed_time"], models
 
 
 def failed_models() -> dict[str, str]:
@@ -283,12 +294,12 @@ def timed_build(*dbt_args: str) -> Build:
     except ResiFailed as failure:
         temp_after = server_counters()[1]
         raise BuildFailed(failure.wall_s, failed_models(), temp_after - temp) from failure
-    models = model_seconds()
+    run_s, models = model_seconds()
     lsn_after, temp_after = server_counters()
     with psycopg.connect(autocommit=True) as conn:
         wal = conn.execute("select pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [lsn_after, lsn])
         wal_bytes = int(wal.fetchone()[0])
-    return Build(wall_s, models, wal_bytes, temp_after - temp)
+    return Build(wall_s, run_s, models, wal_bytes, temp_after - temp)
 
 
 def storage_by_schema(schemas: list[str]) -> dict[str, int]:
@@ -482,7 +493,8 @@ def columns(models: dict[str, float], per_line: int = 3) -> list[str]:
 
 
 def incremental_target_s(raw_rows: int) -> float:
-    """Issue 13: model time under 3 s after one new file, growing <= 0.5 s per M raw rows."""
+    """Issue 13: model time (the run) under 3 s after one new file, growing <= 0.5 s per M
+    raw rows."""
     return 3 + 0.5 * raw_rows / 1e6
 
 
@@ -506,13 +518,15 @@ def print_size(r: SizeResult) -> None:
     per_m = full.wall_s / (r.raw_rows / 1e6)
     print_heading(r)
     print(
-        f"full build         {full.wall_s:8.1f} s wall, models {full.model_s:.1f} s,"
+        f"full build         {full.wall_s:8.1f} s wall, run {full.run_s:.1f} s, models"
+        f" {full.model_s:.1f} s added up,"
         f" {per_m:,.0f} s per M raw rows (target <= 90); core models {r.core_s(full):.1f} s"
     )
     print("\n".join(columns(full.models)))
     print(
-        f"incremental build  {incr.wall_s:8.1f} s wall, models {incr.model_s:.2f} s"
-        f" (target <= {incremental_target_s(r.raw_rows):.2f} s: 3 s + 0.5 s per M raw rows);"
+        f"incremental build  {incr.wall_s:8.1f} s wall, run {incr.run_s:.2f} s"
+        f" (target <= {incremental_target_s(r.raw_rows):.2f} s: 3 s + 0.5 s per M raw rows),"
+        f" models {incr.model_s:.2f} s added up;"
         f" core models {r.core_s(incr):.2f} s; 10 slowest:"
     )
     print("\n".join(columns(dict(sorted(incr.models.items(), key=lambda x: -x[1])[:10]))))
@@ -558,7 +572,7 @@ def machine() -> str:
 def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str]) -> None:
     table = Table(title="dbt benchmark", box=box.SIMPLE_HEAD)
     for name in (
-        "raw rows", "full s", "s per M rows", "incr s\nwall / models", "storage\nx raw",
+        "raw rows", "full s", "s per M rows", "incr s\nwall / run / models", "storage\nx raw",
         "WAL MB\nfull / incr", "temp x raw\nfull / incr", "query\np95 ms", "reference s",
         "full /\nreference",
     ):  # fmt: skip
@@ -576,7 +590,7 @@ def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str
             f"{r.raw_rows:,}",
             f"{full.wall_s:.1f}",
             f"{full.wall_s / (r.raw_rows / 1e6):,.0f}",
-            f"{incr.wall_s:.1f} / {incr.model_s:.1f}",
+            f"{incr.wall_s:.1f} / {incr.run_s:.1f} / {incr.model_s:.1f}",
             f"{r.storage_bytes / r.raw_bytes:.1f}",
             f"{full.wal_bytes / 1e6:,.0f} / {incr.wal_bytes / 1e6:,.0f}",
             f"{full.temp_bytes / r.raw_bytes:.2f} / {incr.temp_bytes / r.raw_bytes:.2f}",
@@ -598,7 +612,7 @@ def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str
     print(f"machine: {machine()}")
     print(f"server:  {database.describe(server)}")
     print(
-        "targets: full <= 90 s per M raw rows, incremental models <= 3 s + 0.5 s per M raw"
+        "targets: full <= 90 s per M raw rows, incremental run <= 3 s + 0.5 s per M raw"
         " rows, storage <= 4x raw, temp <= 1x raw, query p95 < 100 ms; WAL is server-wide"
     )
 
