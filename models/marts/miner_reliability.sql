@@ -19,7 +19,8 @@
 -#}
 with
 
-report_origins as (
+-- read in place by both its readers (the hotkeys and the vote outcomes) rather than copied
+report_origins as not materialized (
     select * from {{ ref('int_report_origins') }}
 ),
 
@@ -77,11 +78,12 @@ reliability as (
     group by source_id
 ),
 
--- the hotkey's current votes on scored fields (the votes that are its reports), against
--- the published values
-vote_outcomes as (
+-- each report's current votes on scored fields (the votes that are its reports), against
+-- the published values; counted per report before the reports are joined to their
+-- hotkeys, so the join holds one row per report, not one per vote
+report_vote_outcomes as (
     select
-        report_origins.miner_hotkey,
+        votes.attestation_id,
         count(*) as current_votes,
         count(*) filter (where consensus.is_contested) as contested_votes,
         count(*) filter (where not consensus.is_contested) as settled_votes,
@@ -93,8 +95,20 @@ vote_outcomes as (
             votes.zpid = consensus.zpid
             and votes.field_name = consensus.field_name
             and votes.field_value = consensus.field_value
-    inner join report_origins on votes.attestation_id = report_origins.attestation_id
     where votes.field_name in {{ scored_field_names_sql() }}
+    group by votes.attestation_id
+),
+
+vote_outcomes as (
+    select
+        report_origins.miner_hotkey,
+        sum(report_vote_outcomes.current_votes) as current_votes,
+        sum(report_vote_outcomes.contested_votes) as contested_votes,
+        sum(report_vote_outcomes.settled_votes) as settled_votes,
+        sum(report_vote_outcomes.settled_agreeing_votes) as settled_agreeing_votes
+    from report_vote_outcomes
+    inner join report_origins
+        on report_vote_outcomes.attestation_id = report_origins.attestation_id
     group by report_origins.miner_hotkey
 ),
 
