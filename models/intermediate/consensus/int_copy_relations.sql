@@ -15,7 +15,8 @@
 -#}
 with
 
-report_origins as (
+-- read in place by both its readers rather than copied
+report_origins as not materialized (
     select * from {{ ref('int_report_origins') }}
 ),
 
