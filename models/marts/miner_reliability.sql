@@ -78,37 +78,41 @@ reliability as (
     group by source_id
 ),
 
--- each report's current votes on scored fields (the votes that are its reports), against
--- the published values; counted per report before the reports are joined to their
--- hotkeys, so the join holds one row per report, not one per vote
-report_vote_outcomes as (
+-- each field's published value (exactly one per listing and field) and whether the field
+-- is contested
+published_values as (
     select
-        votes.attestation_id,
-        count(*) as current_votes,
-        count(*) filter (where consensus.is_contested) as contested_votes,
-        count(*) filter (where not consensus.is_contested) as settled_votes,
-        count(*) filter (where not consensus.is_contested and consensus.is_consensus)
-            as settled_agreeing_votes
-    from votes
-    inner join consensus
-        on
-            votes.zpid = consensus.zpid
-            and votes.field_name = consensus.field_name
-            and votes.field_value = consensus.field_value
-    where votes.field_name in {{ scored_field_names_sql() }}
-    group by votes.attestation_id
+        zpid,
+        field_name,
+        field_value,
+        is_contested
+    from consensus
+    where is_consensus
 ),
 
+-- the hotkey's current votes on scored fields (the votes that are its reports), against
+-- the published values. Joined on (zpid, field_name) and compared with the published
+-- value: joined to every consensus row on (zpid, field_name, field_value), three correlated
+-- columns, the planner expected 54k rows where 8.3M came at 1M raw rows, and sorted or
+-- hashed them as if they were few (0.2 GB of temporary files).
 vote_outcomes as (
     select
         report_origins.miner_hotkey,
-        sum(report_vote_outcomes.current_votes) as current_votes,
-        sum(report_vote_outcomes.contested_votes) as contested_votes,
-        sum(report_vote_outcomes.settled_votes) as settled_votes,
-        sum(report_vote_outcomes.settled_agreeing_votes) as settled_agreeing_votes
-    from report_vote_outcomes
-    inner join report_origins
-        on report_vote_outcomes.attestation_id = report_origins.attestation_id
+        count(*) as current_votes,
+        count(*) filter (where published_values.is_contested) as contested_votes,
+        count(*) filter (where not published_values.is_contested) as settled_votes,
+        count(*) filter (
+            where
+                not published_values.is_contested
+                and votes.field_value = published_values.field_value
+        ) as settled_agreeing_votes
+    from votes
+    inner join published_values
+        on
+            votes.zpid = published_values.zpid
+            and votes.field_name = published_values.field_name
+    inner join report_origins on votes.attestation_id = report_origins.attestation_id
+    where votes.field_name in {{ scored_field_names_sql() }}
     group by report_origins.miner_hotkey
 ),
 
