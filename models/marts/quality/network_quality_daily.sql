@@ -51,19 +51,32 @@ daily_files as (
     group by submitted_on
 ),
 
--- metric 3: the share of the listing fields the day's reports carry a value for
-daily_reports as (
+-- metric 3: the share of the listing fields the day's reports carry a value for. Summed
+-- per (day, miner) first, then per day: every step is a hash aggregate. A
+-- count(distinct miner_hotkey) per day sorted every report, all its fields carried along
+-- (0.3 GB of temporary files at 1M raw rows).
+reports_per_day_and_miner as (
     select
         (submitted_at at time zone 'UTC')::date as date_day,
+        miner_hotkey,
         count(*) as reports_count,
-        count(distinct miner_hotkey) as active_miners,
-        avg((
+        sum((
             {%- for field in listing_fields() %}
             ({{ field.name }} is not null)::integer{{ ' +' if not loop.last }}
             {%- endfor %}
-        )::numeric / {{ listing_fields() | length }}) as field_completeness
+        )::numeric / {{ listing_fields() | length }}) as field_completeness_sum
     from listing_reports
-    group by (submitted_at at time zone 'UTC')::date
+    group by (submitted_at at time zone 'UTC')::date, miner_hotkey
+),
+
+daily_reports as (
+    select
+        date_day,
+        sum(reports_count) as reports_count,
+        count(*) as active_miners,
+        sum(field_completeness_sum) / sum(reports_count) as field_completeness
+    from reports_per_day_and_miner
+    group by date_day
 ),
 
 -- metric 1: the mean validation_score of the day's attestations
