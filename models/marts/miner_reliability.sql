@@ -103,8 +103,8 @@ vote_outcomes as (
         count(*) filter (where not published_values.is_contested) as settled_votes,
         count(*) filter (
             where
-                not published_values.is_contested
-                and votes.field_value = published_values.field_value
+            not published_values.is_contested
+            and votes.field_value = published_values.field_value
         ) as settled_agreeing_votes
     from votes
     inner join published_values
