@@ -8,7 +8,7 @@
     {%- if unique_key is string and not incremental_predicates -%}
         {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
         delete from {{ target }}
-        where {{ unique_key }} = any(array(select distinct {{ unique_key }} from {{ source }}));
+        where {{ unique_key }} = any({{ keys_of_new_rows(source, unique_key) }});
 
         insert into {{ target }} ({{ dest_cols_csv }})
         select {{ dest_cols_csv }}
@@ -16,4 +16,11 @@
     {%- else -%}
         {{ default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The distinct values of the single-column key `key` in the new rows `source`, as an
+    array: `key = any(...)` reads the target's rows of those keys by the key's index
+    (also the changed_rows strategy, macros/incremental_changed_rows.sql). -#}
+{% macro keys_of_new_rows(source, key) -%}
+    array(select distinct {{ key }} from {{ source }})
 {%- endmacro %}

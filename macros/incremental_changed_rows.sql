@@ -24,7 +24,7 @@
             ~ " and no incremental_predicates (model " ~ this ~ ")") }}
     {%- endif -%}
     {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
-    {%- set touched_keys = 'array(select distinct ' ~ key ~ ' from ' ~ source ~ ')' -%}
+    {%- set touched_keys = keys_of_new_rows(source, key) -%}
         delete from {{ target }} as target
         where
             target.{{ key }} = any({{ touched_keys }})
@@ -49,7 +49,7 @@
 {% macro rows_equal(left, right, names, row_key) -%}
     {%- set others = names | reject('in', row_key) | list -%}
     {%- for name in row_key -%}
-        {{ left }}.{{ name }} = {{ right }}.{{ name }}{{ ' and ' if others or not loop.last }}
+        {{ left }}.{{ adapter.quote(name) }} = {{ right }}.{{ adapter.quote(name) }}{{ ' and ' if others or not loop.last }}
     {%- endfor -%}
     {%- if others %}
     ({% for name in others %}{{ left }}.{{ adapter.quote(name) }}{{ ', ' if not loop.last }}{% endfor %})
