@@ -23,15 +23,24 @@
     );
 {% endmacro %}
 
-{#- In an incremental run, the filter that keeps only the listings that new files touch
-    (the model defines the `touched_listings` CTE with touched_zpids()); nothing in a full
-    build. Call it as `{{- only_touched_listings() }}` on the line after an import CTE's
+{#- The filter of a by-listing model's import CTEs: in an incremental run, the listings
+    that new files touch (the model defines the `touched_listings` CTE with touched_zpids());
+    in a full build of a model built in slices (config `listing_slices`,
+    macros/listing_slices.sql), the listings of the slice in progress; nothing otherwise.
+    Call it as `{{- only_listings_to_build() }}` on the line after an import CTE's
     `select * from ...`. `= any(array(...))`, not `in (select ...)`: the array is computed
     first, so the planner reads the touched listings by the zpid index instead of guessing
-    the sub-query's size (it guessed 200 rows and scanned whole tables). -#}
-{% macro only_touched_listings() -%}
+    the sub-query's size (it guessed 200 rows and scanned whole tables). A slice's bounds
+    are read the same way, by the index. Outside a sliced build (`dbt show`, a unit test,
+    the compiled SQL run by hand) the settings are empty and the bounds take in every zpid
+    (a zpid is a whole number as text, normalize_zpid(), so all sort before 'z'). -#}
+{% macro only_listings_to_build() -%}
     {%- if is_incremental() %}
     where zpid = any(array(select touched_listings.zpid from touched_listings))
+    {%- elif config.get('listing_slices') %}
+    where
+        zpid between coalesce(nullif(current_setting('resi.listing_slice_first', true), ''), '')
+        and coalesce(nullif(current_setting('resi.listing_slice_last', true), ''), 'z')
     {%- endif -%}
 {%- endmacro %}
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='changed_rows',
         unique_key='zpid',
+        listing_slices=true,
         row_key=['zpid'],
         on_schema_change='fail',
         indexes=[
@@ -33,12 +34,12 @@ touched_listings as (
 {% endif %}
 listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 consensus_values as (

@@ -4,6 +4,7 @@
         pre_hook="{{ record_consensus_moved_listings() }}",
         incremental_strategy='delete+insert',
         unique_key='zpid',
+        listing_slices=true,
         on_schema_change='fail',
         indexes=[{'columns': ['zpid', 'field_name']}],
         post_hook=[
@@ -29,14 +30,14 @@ touched_listings as (
 {% endif %}
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 -- read in place by the method's two passes (all votes; the few with earlier values)
 -- rather than copied whole
 votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 source_weights as (

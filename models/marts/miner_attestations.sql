@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='changed_rows',
         unique_key='zpid',
+        listing_slices=true,
         row_key=['attestation_id'],
         on_schema_change='fail',
         indexes=[
@@ -31,17 +32,17 @@ touched_listings as (
 -- (0.8 GB of temporary files in a 1M-row full build)
 listing_reports as not materialized (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 listing_consensus as (
     select * from {{ ref('listing_consensus') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 report_origins as (
     select * from {{ ref('int_report_origins') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 source_files as (

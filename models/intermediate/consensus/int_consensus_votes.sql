@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='changed_rows',
         unique_key='zpid',
+        listing_slices=true,
         row_key=['zpid', 'field_name', 'source_id'],
         on_schema_change='fail',
         indexes=[{'columns': ['zpid', 'field_name']}],
@@ -32,12 +33,12 @@ touched_listings as (
 {% endif %}
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 report_origins as (
     select * from {{ ref('int_report_origins') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 -- each source's original observations of each listing, newest first, with every field

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='changed_rows',
         unique_key='zpid',
+        listing_slices=true,
         row_key=['attestation_id'],
         on_schema_change='fail',
         indexes=[
@@ -39,7 +40,7 @@ touched_listings as (
 {% endif %}
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 miner_uids as (

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='zpid',
+        listing_slices=true,
         on_schema_change='fail',
         pre_hook="{{ delete_touched_listings() }}",
         indexes=[
@@ -26,7 +27,7 @@ touched_listings as (
 {% endif %}
 listing_history as (
     select * from {{ ref('listing_history') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 tracked_fields as (

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='changed_rows',
         unique_key='zpid',
+        listing_slices=true,
         row_key=['zpid', 'field_name', 'valid_from'],
         on_schema_change='fail',
         indexes=[
@@ -31,12 +32,12 @@ touched_listings as (
 {% endif %}
 listing_reports as (
     select * from {{ ref('int_listing_reports') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 listing_observations as (
     select * from {{ ref('int_listing_observations') }}
-    {{- only_touched_listings() }}
+    {{- only_listings_to_build() }}
 ),
 
 -- each report in its miner's own order (by observation time), and per field with a value:
