@@ -74,6 +74,25 @@ observations as (
         older_observations as (newest_first rows between 1 following and unbounded following)
 ),
 
+-- per listing and field: how many sources vote (with their newest value of it), and
+-- whether those votes differ. int_source_reliability scores sources on these; worked out
+-- here, one listing at a time, it needs no network-wide aggregate and join of every vote
+-- (8 GB of temporary files at 10M raw rows). A window over the listing on the order the
+-- observations already have: no second sort.
+observations_in_listing as (
+    select
+        {%- for field in listing_fields() %}
+        {%- set vote = field.name ~ ' is not null and ' ~ field.name ~ '_is_newest' %}
+        count(*) filter (where {{ vote }}) over listing as {{ field.name }}_voting_sources,
+        min({{ field.name }}) filter (where {{ vote }}) over listing
+        <> max({{ field.name }}) filter (where {{ vote }}) over listing
+            as {{ field.name }}_is_disputed,
+        {%- endfor %}
+        observations.*
+    from observations
+    window listing as (partition by zpid)
+),
+
 -- one row per field the source observed: its newest value
 field_observations as (
     select
@@ -83,11 +102,13 @@ field_observations as (
         observations.observed_at,
         observed_fields.field_name,
         observed_fields.field_value,
+        observed_fields.voting_sources,
+        observed_fields.is_disputed,
         -- the older values that differ from it
         array_remove(
             coalesce(observed_fields.older_values, '{}'), observed_fields.field_value
         ) as replaced_values
-    from observations
+    from observations_in_listing as observations
     cross join
         lateral (
             values
@@ -96,10 +117,14 @@ field_observations as (
                 '{{ field.name }}',
                 observations.{{ field.name }},
                 observations.{{ field.name }}_is_newest,
-                observations.{{ field.name }}_older_values
+                observations.{{ field.name }}_older_values,
+                observations.{{ field.name }}_voting_sources,
+                observations.{{ field.name }}_is_disputed
             ){{ ',' if not loop.last }}
             {%- endfor %}
-        ) as observed_fields (field_name, field_value, is_newest, older_values)
+        ) as observed_fields (
+            field_name, field_value, is_newest, older_values, voting_sources, is_disputed
+        )
     where observed_fields.field_value is not null and observed_fields.is_newest
 ),
 
@@ -111,6 +136,8 @@ final as (
         source_id,
         attestation_id,
         observed_at,
+        voting_sources::integer as voting_sources,
+        is_disputed,
         case
             when cardinality(replaced_values) = 0 then '[]'::jsonb
             else (

@@ -29,54 +29,31 @@
 -#}
 with
 
--- read in place rather than copied whole (by scored_fields and votes_by_field)
+-- read in place rather than copied whole (by disputed_votes and settled_agreement)
 scored_votes as not materialized (
     select * from {{ ref('int_consensus_votes') }}
     where field_name in {{ scored_field_names_sql() }}
 ),
 
--- how many sources voted on each scored (listing, field), and whether they disagree: a
--- lone vote agrees only with itself. One row per (listing, field), so that the votes are
--- joined to it rather than windowed and copied. Materialized: votes_by_field is inlined
--- twice, and this aggregate over every vote must run once.
-scored_fields as materialized (
-    select
-        zpid,
-        field_name,
-        count(*) as voting_sources,
-        min(field_value) <> max(field_value) as is_disputed
-    from scored_votes
-    group by zpid, field_name
-),
-
--- each vote beside its field's voting sources and dispute, read in place (twice below)
-votes_by_field as not materialized (
-    select
-        scored_votes.*,
-        scored_fields.voting_sources,
-        scored_fields.is_disputed
-    from scored_votes
-    inner join scored_fields
-        on
-            scored_votes.zpid = scored_fields.zpid
-            and scored_votes.field_name = scored_fields.field_name
-),
-
 -- only disputed fields need the rounds: where every current vote is the same value, that
 -- value wins in every round and no vote for it can be superseded (a trusted source that
--- replaced it would vote for another), so each of those votes is compared and agrees
+-- replaced it would vote for another), so each of those votes is compared and agrees.
+-- Each vote carries its field's voting sources and dispute (int_consensus_votes works them
+-- out listing by listing), so no aggregate per (listing, field) and no join of every vote
+-- to it is needed here.
 disputed_votes as (
-    select * from votes_by_field
+    select * from scored_votes
     where is_disputed
 ),
 
+-- a lone vote agrees only with itself: not compared
 settled_agreement as (
     select
         source_id,
         field_name,
         count(*) as compared_votes,
         count(*) as agreeing_votes
-    from votes_by_field
+    from scored_votes
     where not is_disputed and voting_sources >= 2
     group by source_id, field_name
 ),
