@@ -34,21 +34,44 @@ consensus as (
     select * from {{ ref('listing_consensus') }}
 ),
 
--- read where it is used: three readers would otherwise make PostgreSQL copy all 8.9M votes
--- of a 1M-row network (1.1 GB of temporary files)
-votes as not materialized (
+votes as (
     select * from {{ ref('int_consensus_votes') }}
 ),
 
+report_origins as (
+    select * from {{ ref('int_report_origins') }}
+),
+
+-- What is joined and counted below is small: the votes on fields whose voters disagree
+-- (5% of the votes), and the listings of the sources that pass the vote tests (none on an
+-- honest network). Joining every vote to every other vote on its field and pairing every
+-- two sources on every listing wrote more than 8 GB of temporary files at 10M raw rows
+-- and stopped the build.
+
+-- live values of scored fields (a current vote, not superseded by a trusted re-scrape)
 live_values as (
     select
-        *,
-        min(first_reported_at) over (partition by zpid, field_name) as field_first_reported_at
+        zpid,
+        field_name,
+        field_value,
+        first_reported_at,
+        is_consensus,
+        is_contested
     from consensus
     where
         field_name in {{ scored_field_names_sql() }}
         and independent_source_count > 0
         and not is_superseded
+),
+
+-- the fields that may hold a pushed value: a live value lost, or the field is contested.
+-- A field with one live value has nothing pushed against it.
+pushed_fields as (
+    select distinct
+        zpid,
+        field_name
+    from live_values
+    where is_contested or not is_consensus
 ),
 
 -- pushed against what was there first: a later value that lost, or that won a contested
@@ -58,24 +81,50 @@ disputed_values as (
         zpid,
         field_name,
         field_value
-    from live_values
+    from (
+        select
+            live_values.*,
+            min(live_values.first_reported_at)
+                over (partition by live_values.zpid, live_values.field_name)
+                as field_first_reported_at
+        from live_values
+        inner join pushed_fields
+            on
+                live_values.zpid = pushed_fields.zpid
+                and live_values.field_name = pushed_fields.field_name
+    ) as pushed_field_values
     where
         first_reported_at > field_first_reported_at
         and (is_contested or not is_consensus)
 ),
 
+-- the current votes on scored fields whose voters disagree (int_consensus_votes'
+-- is_disputed): a field with two live values is one of them, so these hold every vote
+-- the pair tests below compare
+split_field_votes as (
+    select
+        zpid,
+        field_name,
+        field_value,
+        source_id
+    from votes
+    where
+        is_disputed
+        and field_name in {{ scored_field_names_sql() }}
+),
+
 disputed_votes as (
     select
-        votes.zpid,
-        votes.field_name,
-        votes.field_value,
-        votes.source_id
-    from votes
+        split_field_votes.zpid,
+        split_field_votes.field_name,
+        split_field_votes.field_value,
+        split_field_votes.source_id
+    from split_field_votes
     inner join disputed_values
         on
-            votes.zpid = disputed_values.zpid
-            and votes.field_name = disputed_values.field_name
-            and votes.field_value = disputed_values.field_value
+            split_field_votes.zpid = disputed_values.zpid
+            and split_field_votes.field_name = disputed_values.field_name
+            and split_field_votes.field_value = disputed_values.field_value
 ),
 
 source_disputes as (
@@ -91,37 +140,36 @@ source_disputes as (
 directed_pairs as (
     select
         disputed_votes.source_id as source_a,
-        votes.source_id as source_b,
+        split_field_votes.source_id as source_b,
         count(*) as co_voted,
-        count(*) filter (where votes.field_value = disputed_votes.field_value) as shared_values
+        count(*) filter (
+            where split_field_votes.field_value = disputed_votes.field_value
+        ) as shared_values
     from disputed_votes
-    inner join votes
+    inner join split_field_votes
         on
-            disputed_votes.zpid = votes.zpid
-            and disputed_votes.field_name = votes.field_name
-            and disputed_votes.source_id <> votes.source_id
-    group by disputed_votes.source_id, votes.source_id
+            disputed_votes.zpid = split_field_votes.zpid
+            and disputed_votes.field_name = split_field_votes.field_name
+            and disputed_votes.source_id <> split_field_votes.source_id
+    group by disputed_votes.source_id, split_field_votes.source_id
 ),
 
--- listings both sources of a pair voted on (any field)
-source_listings as (
-    select distinct
-        zpid,
-        source_id
-    from votes
-),
-
-co_covered as (
+-- pairs that share enough disputed values, each way
+voting_together as (
     select
-        first_listings.source_id as source_a,
-        second_listings.source_id as source_b,
-        count(*) as co_listings
-    from source_listings as first_listings
-    inner join source_listings as second_listings
-        on
-            first_listings.zpid = second_listings.zpid
-            and first_listings.source_id < second_listings.source_id
-    group by first_listings.source_id, second_listings.source_id
+        outbound.source_a,
+        outbound.source_b,
+        outbound.shared_values
+    from directed_pairs as outbound
+    inner join directed_pairs as inbound
+        on outbound.source_a = inbound.source_b and outbound.source_b = inbound.source_a
+    where
+        outbound.source_a < outbound.source_b
+        and outbound.shared_values >= {{ var('consensus_coordinated_min_shared') }}
+        and outbound.shared_values
+        >= {{ var('consensus_coordinated_min_share') }} * outbound.co_voted
+        and inbound.shared_values
+        >= {{ var('consensus_coordinated_min_share') }} * inbound.co_voted
 ),
 
 -- per pair and field: disputed values both voted for
@@ -150,31 +198,55 @@ pushed_together as (
     group by source_a, source_b
 ),
 
+-- the listings each source of such a pair reports (its original reports: what it votes
+-- with), and how many of them both report
+paired_sources as (
+    select source_a as source_id from voting_together
+    union
+    select source_b as source_id from voting_together
+),
+
+source_listings as (
+    select distinct
+        report_origins.zpid,
+        report_origins.source_id
+    from report_origins
+    inner join paired_sources on report_origins.source_id = paired_sources.source_id
+    where report_origins.report_kind = 'original'
+),
+
+co_covered as (
+    select
+        voting_together.source_a,
+        voting_together.source_b,
+        count(*) as co_listings
+    from voting_together
+    inner join source_listings as first_listings
+        on voting_together.source_a = first_listings.source_id
+    inner join source_listings as second_listings
+        on
+            voting_together.source_b = second_listings.source_id
+            and first_listings.zpid = second_listings.zpid
+    group by voting_together.source_a, voting_together.source_b
+),
+
 links as (
     select
-        outbound.source_a,
-        outbound.source_b,
-        outbound.shared_values
-    from directed_pairs as outbound
-    inner join directed_pairs as inbound
-        on outbound.source_a = inbound.source_b and outbound.source_b = inbound.source_a
+        voting_together.source_a,
+        voting_together.source_b,
+        voting_together.shared_values
+    from voting_together
     inner join pushed_together
         on
-            outbound.source_a = pushed_together.source_a
-            and outbound.source_b = pushed_together.source_b
+            voting_together.source_a = pushed_together.source_a
+            and voting_together.source_b = pushed_together.source_b
     inner join co_covered
         on
-            outbound.source_a = co_covered.source_a
-            and outbound.source_b = co_covered.source_b
+            voting_together.source_a = co_covered.source_a
+            and voting_together.source_b = co_covered.source_b
+    -- on some field, they pushed the same values on a real share of their common listings
     where
-        outbound.source_a < outbound.source_b
-        and outbound.shared_values >= {{ var('consensus_coordinated_min_shared') }}
-        and outbound.shared_values
-        >= {{ var('consensus_coordinated_min_share') }} * outbound.co_voted
-        and inbound.shared_values
-        >= {{ var('consensus_coordinated_min_share') }} * inbound.co_voted
-        -- on some field, they pushed the same values on a real share of their common listings
-        and pushed_together.top_field_shared_values
+        pushed_together.top_field_shared_values
         >= {{ var('consensus_coordinated_min_listing_share') }} * co_covered.co_listings
 ),
 
