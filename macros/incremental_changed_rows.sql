@@ -6,7 +6,11 @@
     dead tuple, a new tuple, its WAL and an entry in every index. This strategy
 
     1. deletes the target's rows of the new rows' keys that no new row equals, and
-    2. inserts the new rows that no remaining target row equals.
+    2. inserts the new rows that no remaining target row equals,
+
+    in one statement that reads the target's rows of those keys once (by the key's index),
+    pairs them with the new rows in a full join, deletes the old rows that changed by
+    tuple id and inserts the new ones.
 
     Rows are matched on the model's `row_key` config (the columns of its primary-key test,
     a hash join) and compared whole on the other columns with `is not distinct from`
@@ -25,23 +29,59 @@
     {%- endif -%}
     {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
     {%- set touched_keys = keys_of_new_rows(source, key) -%}
-        delete from {{ target }} as target
-        where
-            target.{{ key }} = any({{ touched_keys }})
-            and not exists (
-                select from {{ source }} as source
-                where {{ rows_equal('source', 'target', names, row_key) }}
-            );
+        with
+
+        -- the target's rows of the touched keys, read once by the key's index
+        old_rows as (
+            select
+                ctid as changed_rows_old_ctid,
+                {{ get_quoted_csv(names) }}
+            from {{ target }}
+            where {{ key }} = any({{ touched_keys }})
+        ),
+
+        new_rows as (
+            select
+                true as changed_rows_is_new,
+                {{ get_quoted_csv(names) }}
+            from {{ source }}
+        ),
+
+        -- each old row beside the new row of its row_key, if any, and whether they are equal
+        compared as (
+            select
+                old_rows.changed_rows_old_ctid,
+                coalesce({{ rows_equal('old_rows', 'new_rows', names, row_key) }}, false)
+                    as changed_rows_is_same,
+                new_rows.*
+            from old_rows
+            full join new_rows
+                on
+                {%- for name in row_key %}
+                {{ 'and ' if not loop.first }}old_rows.{{ adapter.quote(name) }} = new_rows.{{ adapter.quote(name) }}
+                {%- endfor %}
+        ),
+
+        -- by tuple id: a TID scan, no second read of the index
+        deleted as (
+            delete from {{ target }}
+            where ctid = any(array(
+                select changed_rows_old_ctid
+                from compared
+                where changed_rows_old_ctid is not null and not changed_rows_is_same
+            ))
+            returning 1
+        )
 
         insert into {{ target }} ({{ get_quoted_csv(names) }})
         select {{ get_quoted_csv(names) }}
-        from {{ source }} as source
-        where not exists (
-            select from {{ target }} as target
-            where
-                target.{{ key }} = any({{ touched_keys }})
-                and {{ rows_equal('source', 'target', names, row_key) }}
-        )
+        from compared
+        where
+            changed_rows_is_new
+            and not changed_rows_is_same
+            -- deletes first: PostgreSQL runs a data-modifying CTE that nothing reads after
+            -- the main statement, and a new row would then meet its old row in a unique index
+            and (select count(*) from deleted) >= 0
 {%- endmacro %}
 
 {#- The rows `left` and `right` are equal: `=` on the row_key columns (a hash join's keys),
