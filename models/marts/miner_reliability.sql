@@ -14,22 +14,18 @@
     Reliability comes from the consensus method's own estimate (int_source_reliability,
     per source and field); copies and re-uploads from int_report_origins; the coordinated
     group from int_coordinated_groups; contested and settled agreement from the hotkey's
-    current votes against listing_consensus. A network-wide estimate like the weights it
-    reports: re-estimated when the data has grown (macros/estimates.sql).
+    current votes against listing_consensus, summed per listing by
+    int_miner_listing_agreement. A network-wide estimate like the weights it reports:
+    re-estimated when the data has grown (macros/estimates.sql).
 -#}
 with
 
--- read in place by both its readers (the hotkeys and the vote outcomes) rather than copied
-report_origins as not materialized (
+report_origins as (
     select * from {{ ref('int_report_origins') }}
 ),
 
-votes as (
-    select * from {{ ref('int_consensus_votes') }}
-),
-
-consensus as (
-    select * from {{ ref('listing_consensus') }}
+listing_agreement as (
+    select * from {{ ref('int_miner_listing_agreement') }}
 ),
 
 source_reliability as (
@@ -78,42 +74,19 @@ reliability as (
     group by source_id
 ),
 
--- each field's published value (exactly one per listing and field) and whether the field
--- is contested
-published_values as (
-    select
-        zpid,
-        field_name,
-        field_value,
-        is_contested
-    from consensus
-    where is_consensus
-),
-
 -- the hotkey's current votes on scored fields (the votes that are its reports), against
--- the published values. Joined on (zpid, field_name) and compared with the published
--- value: joined to every consensus row on (zpid, field_name, field_value), three correlated
--- columns, the planner expected 54k rows where 8.3M came at 1M raw rows, and sorted or
--- hashed them as if they were few (0.2 GB of temporary files).
+-- the published values: summed per listing by int_miner_listing_agreement, which builds
+-- in listing slices. Joined here, every vote to its field's published value and to its
+-- report, they wrote over 8 GB of temporary files at 10M raw rows.
 vote_outcomes as (
     select
-        report_origins.miner_hotkey,
-        count(*) as current_votes,
-        count(*) filter (where published_values.is_contested) as contested_votes,
-        count(*) filter (where not published_values.is_contested) as settled_votes,
-        count(*) filter (
-            where
-            not published_values.is_contested
-            and votes.field_value = published_values.field_value
-        ) as settled_agreeing_votes
-    from votes
-    inner join published_values
-        on
-            votes.zpid = published_values.zpid
-            and votes.field_name = published_values.field_name
-    inner join report_origins on votes.attestation_id = report_origins.attestation_id
-    where votes.field_name in {{ scored_field_names_sql() }}
-    group by report_origins.miner_hotkey
+        miner_hotkey,
+        sum(method_votes) as current_votes,
+        sum(contested_votes) as contested_votes,
+        sum(method_votes - contested_votes) as settled_votes,
+        sum(settled_agreeing_votes) as settled_agreeing_votes
+    from listing_agreement
+    group by miner_hotkey
 ),
 
 final as (

@@ -17,7 +17,12 @@
     One row per (zpid, miner_hotkey): of the scored fields the miner currently votes on
     for the listing (its latest report of each, as in the consensus rule), how many it
     votes on and how many of those votes are the consensus value. miner_performance sums
-    it per miner. Incremental like listing_consensus: a run recomputes every miner's row
+    it per miner. Beside them, the method's view (int_consensus_votes): of the source's
+    current votes that are this miner's reports, how many, how many on contested fields,
+    and how many on settled fields agree with the published value; miner_reliability sums
+    those per miner. Summed here, listing by listing in slices, they need no join of every
+    vote to every published value (over 8 GB of temporary files at 10M raw rows).
+    Incremental like listing_consensus: a run recomputes every miner's row
     of the listings its new reports touch (a new report can move the consensus, and so
     every miner's agreement on that listing); other listings' rows cannot change.
 -#}
@@ -33,8 +38,18 @@ listing_reports as (
     {{- only_listings_to_build() }}
 ),
 
-consensus_listings as (
+consensus_listings as not materialized (
     select * from {{ ref('listing_consensus') }}
+    {{- only_listings_to_build() }}
+),
+
+votes as (
+    select * from {{ ref('int_consensus_votes') }}
+    {{- only_listings_to_build() }}
+),
+
+report_origins as (
+    select * from {{ ref('int_report_origins') }}
     {{- only_listings_to_build() }}
 ),
 
@@ -82,9 +97,47 @@ compared as (
     inner join consensus_by_listing on current_votes.zpid = consensus_by_listing.zpid
 ),
 
+-- the method's current votes on scored fields, each by the miner whose report it is,
+-- against the published value of its field
+method_votes as (
+    select
+        votes.zpid,
+        report_origins.miner_hotkey,
+        count(*) as method_votes,
+        count(*) filter (where published_values.is_contested) as contested_votes,
+        count(*) filter (
+            where
+            not published_values.is_contested
+            and votes.field_value = published_values.field_value
+        ) as settled_agreeing_votes
+    from votes
+    inner join consensus_listings as published_values
+        on
+            votes.zpid = published_values.zpid
+            and votes.field_name = published_values.field_name
+            and published_values.is_consensus
+    inner join report_origins on votes.attestation_id = report_origins.attestation_id
+    where votes.field_name in {{ scored_field_names_sql() }}
+    group by votes.zpid, report_origins.miner_hotkey
+),
+
 final as (
-    select * from compared
-    where field_votes > 0
+    select
+        coalesce(compared.zpid, method_votes.zpid) as zpid,
+        coalesce(compared.miner_hotkey, method_votes.miner_hotkey) as miner_hotkey,
+        coalesce(compared.field_votes, 0) as field_votes,
+        coalesce(compared.agreeing_votes, 0) as agreeing_votes,
+        coalesce(method_votes.method_votes, 0)::integer as method_votes,
+        coalesce(method_votes.contested_votes, 0)::integer as contested_votes,
+        coalesce(method_votes.settled_agreeing_votes, 0)::integer as settled_agreeing_votes
+    from (
+        select * from compared
+        where field_votes > 0
+    ) as compared
+    full join method_votes
+        on
+            compared.zpid = method_votes.zpid
+            and compared.miner_hotkey = method_votes.miner_hotkey
 )
 
 select * from final
