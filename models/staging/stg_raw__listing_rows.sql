@@ -24,16 +24,20 @@ source_files as (
     select * from {{ source('raw', 'source_files') }}
 ),
 
-listing_rows as (
-    select * from {{ source('raw', 'listing_rows') }}
-),
-
 files_to_process as (
     select source_files.file_id
     from source_files
     where
         source_files.status = 'loaded'
         and {{ files_not_yet_in_this('source_files') }}
+),
+
+-- an incremental run reads the new files' rows by raw's key: joined to the files alone,
+-- at 10M raw rows PostgreSQL expected 7,998 new files where there was one and scanned
+-- every raw row (8.6 s for a 1,000-row file)
+listing_rows as (
+    select * from {{ source('raw', 'listing_rows') }}
+    {{- only_files_to_process() }}
 ),
 
 cleaned as (

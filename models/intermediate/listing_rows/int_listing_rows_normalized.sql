@@ -24,10 +24,6 @@ source_files as (
     select * from {{ ref('stg_raw__source_files') }}
 ),
 
-staged_rows as (
-    select * from {{ ref('stg_raw__listing_rows') }}
-),
-
 home_type_map as (
     select * from {{ ref('home_type_map') }}
 ),
@@ -46,6 +42,13 @@ files_to_process as (
     where
         source_files.is_loaded
         and {{ files_not_yet_in_this('source_files') }}
+),
+
+-- the new files' rows by staging's file_id index (an incremental run), not a join that
+-- PostgreSQL may plan as a scan of every staged row
+staged_rows as (
+    select * from {{ ref('stg_raw__listing_rows') }}
+    {{- only_files_to_process() }}
 ),
 
 -- read twice below, in place: the street parts need only address_upper, which PostgreSQL
