@@ -56,10 +56,7 @@
                 new_rows.*
             from old_rows
             full join new_rows
-                on
-                {%- for name in row_key %}
-                {{ 'and ' if not loop.first }}old_rows.{{ adapter.quote(name) }} = new_rows.{{ adapter.quote(name) }}
-                {%- endfor %}
+                on {{ rows_equal('old_rows', 'new_rows', row_key, row_key) }}
         ),
 
         -- by tuple id: a TID scan, no second read of the index
