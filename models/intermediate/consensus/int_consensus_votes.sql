@@ -20,7 +20,7 @@
     values this source observed for the field before (what its re-scrapes replaced),
     as a JSON array of text. voting_sources and is_disputed: how many sources vote on
     the field of the listing, and whether their values differ (what int_source_reliability
-    scores sources on).
+    scores sources on, and the votes int_coordinated_groups pairs).
     Worked out per (listing, source) on whole reports, newest first, then one row per
     field: the reports are sorted once, not once per field, and the windows over each
     source's newer and older observations need no sort per group.
