@@ -42,40 +42,16 @@ report_origins as (
     select * from {{ ref('int_report_origins') }}
 ),
 
--- What is joined and counted below is small: the votes on fields whose voters disagree
--- (5% of the votes), and the listings of the sources that pass the vote tests (none on an
--- honest network). Joining every vote to every other vote on its field and pairing every
--- two sources on every listing wrote more than 8 GB of temporary files at 10M raw rows
--- and stopped the build.
+-- What is joined and counted below is small: the votes on fields that hold a disputed
+-- value, and the listings of the sources that pass the vote tests (none on an honest
+-- network). Joining every vote to every other vote on its field and pairing every two
+-- sources on every listing wrote more than 8 GB of temporary files at 10M raw rows and
+-- stopped the build.
 
--- live values of scored fields (a current vote, not superseded by a trusted re-scrape)
-live_values as (
-    select
-        zpid,
-        field_name,
-        field_value,
-        first_reported_at,
-        is_consensus,
-        is_contested
-    from consensus
-    where
-        field_name in {{ scored_field_names_sql() }}
-        and independent_source_count > 0
-        and not is_superseded
-),
-
--- the fields that may hold a pushed value: a live value lost, or the field is contested.
--- A field with one live value has nothing pushed against it.
-pushed_fields as (
-    select distinct
-        zpid,
-        field_name
-    from live_values
-    where is_contested or not is_consensus
-),
-
--- pushed against what was there first: a later value that lost, or that won a contested
--- field (the value first reported is never a pushed one)
+-- pushed against what was there first: of the live values of a scored field (a current
+-- vote, not superseded by a trusted re-scrape), a later value that lost, or that won a
+-- contested field (the value first reported is never a pushed one). The window runs in
+-- listing_consensus' own (zpid, field_name) order: read once, by that index, no sort.
 disputed_values as (
     select
         zpid,
@@ -83,48 +59,63 @@ disputed_values as (
         field_value
     from (
         select
-            live_values.*,
-            min(live_values.first_reported_at)
-                over (partition by live_values.zpid, live_values.field_name)
+            zpid,
+            field_name,
+            field_value,
+            first_reported_at,
+            is_consensus,
+            is_contested,
+            min(first_reported_at) over (partition by zpid, field_name)
                 as field_first_reported_at
-        from live_values
-        inner join pushed_fields
-            on
-                live_values.zpid = pushed_fields.zpid
-                and live_values.field_name = pushed_fields.field_name
-    ) as pushed_field_values
+        from consensus
+        where
+            field_name in {{ scored_field_names_sql() }}
+            and independent_source_count > 0
+            and not is_superseded
+    ) as live_values
     where
         first_reported_at > field_first_reported_at
         and (is_contested or not is_consensus)
 ),
 
--- the current votes on scored fields whose voters disagree (int_consensus_votes'
--- is_disputed): a field with two live values is one of them, so these hold every vote
--- the pair tests below compare
-split_field_votes as (
+-- the fields that hold a disputed value, with those values
+disputed_fields as (
+    select
+        zpid,
+        field_name,
+        array_agg(field_value) as disputed_values
+    from disputed_values
+    group by zpid, field_name
+),
+
+-- the current votes on those fields (their voters disagree: int_consensus_votes'
+-- is_disputed), each marked whether it is for a disputed value. The votes are read once;
+-- what is kept holds every vote the pair tests below compare.
+pushed_field_votes as (
+    select
+        votes.zpid,
+        votes.field_name,
+        votes.field_value,
+        votes.source_id,
+        votes.field_value = any(disputed_fields.disputed_values) as is_disputed_vote
+    from votes
+    inner join disputed_fields
+        on
+            votes.zpid = disputed_fields.zpid
+            and votes.field_name = disputed_fields.field_name
+    where
+        votes.is_disputed
+        and votes.field_name in {{ scored_field_names_sql() }}
+),
+
+disputed_votes as (
     select
         zpid,
         field_name,
         field_value,
         source_id
-    from votes
-    where
-        is_disputed
-        and field_name in {{ scored_field_names_sql() }}
-),
-
-disputed_votes as (
-    select
-        split_field_votes.zpid,
-        split_field_votes.field_name,
-        split_field_votes.field_value,
-        split_field_votes.source_id
-    from split_field_votes
-    inner join disputed_values
-        on
-            split_field_votes.zpid = disputed_values.zpid
-            and split_field_votes.field_name = disputed_values.field_name
-            and split_field_votes.field_value = disputed_values.field_value
+    from pushed_field_votes
+    where is_disputed_vote
 ),
 
 source_disputes as (
@@ -140,18 +131,18 @@ source_disputes as (
 directed_pairs as (
     select
         disputed_votes.source_id as source_a,
-        split_field_votes.source_id as source_b,
+        pushed_field_votes.source_id as source_b,
         count(*) as co_voted,
         count(*) filter (
-            where split_field_votes.field_value = disputed_votes.field_value
+            where pushed_field_votes.field_value = disputed_votes.field_value
         ) as shared_values
     from disputed_votes
-    inner join split_field_votes
+    inner join pushed_field_votes
         on
-            disputed_votes.zpid = split_field_votes.zpid
-            and disputed_votes.field_name = split_field_votes.field_name
-            and disputed_votes.source_id <> split_field_votes.source_id
-    group by disputed_votes.source_id, split_field_votes.source_id
+            disputed_votes.zpid = pushed_field_votes.zpid
+            and disputed_votes.field_name = pushed_field_votes.field_name
+            and disputed_votes.source_id <> pushed_field_votes.source_id
+    group by disputed_votes.source_id, pushed_field_votes.source_id
 ),
 
 -- pairs that share enough disputed values, each way
