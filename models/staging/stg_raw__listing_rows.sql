@@ -2,6 +2,10 @@
     config(
         materialized='incremental',
         pre_hook="{{ nested_loops_by_file() }}",
+        post_hook=[
+            "{{ index_first_row_of_file() }}",
+            after_commit("{{ vacuum_built_table() }}"),
+        ],
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[
@@ -29,7 +33,7 @@ files_to_process as (
     from source_files
     where
         source_files.status = 'loaded'
-        and {{ files_not_yet_in_this('source_files') }}
+        and {{ files_not_yet_in_this('source_files', first_rows=true) }}
 ),
 
 -- an incremental run reads the new files' rows by raw's key: joined to the files alone,

@@ -2,6 +2,10 @@
     config(
         materialized='incremental',
         pre_hook="{{ nested_loops_allowed() }}",
+        post_hook=[
+            "{{ index_first_row_of_file() }}",
+            after_commit("{{ vacuum_built_table() }}"),
+        ],
         unique_key=['file_id', 'row_index'],
         incremental_strategy='append',
         indexes=[
@@ -41,7 +45,7 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-        and {{ files_not_yet_in_this('source_files') }}
+        and {{ files_not_yet_in_this('source_files', first_rows=true) }}
 ),
 
 -- the new files' rows by staging's file_id index (an incremental run), not a join that
