@@ -8,7 +8,6 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['zpid', 'field_name', 'valid_from'], 'unique': true},
-            {'columns': ['field_name', 'valid_from']},
         ],
         post_hook="{{ record_incremental_watermark() }}",
     )
