@@ -2,6 +2,10 @@
     config(
         materialized='incremental',
         pre_hook="{{ nested_loops_by_file() }}",
+        post_hook=[
+            "{{ index_first_row_of_file() }}",
+            after_commit("{{ vacuum_built_table() }}"),
+        ],
         incremental_strategy='append',
         indexes=[
             {'columns': ['attestation_id'], 'unique': true},

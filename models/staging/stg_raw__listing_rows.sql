@@ -33,7 +33,7 @@ files_to_process as (
     from source_files
     where
         source_files.status = 'loaded'
-        and {{ files_not_yet_in_this('source_files', first_rows=true) }}
+        and {{ files_not_yet_in_this('source_files') }}
 ),
 
 -- an incremental run reads the new files' rows by raw's key: joined to the files alone,

@@ -45,7 +45,7 @@ files_to_process as (
     from source_files
     where
         source_files.is_loaded
-        and {{ files_not_yet_in_this('source_files', first_rows=true) }}
+        and {{ files_not_yet_in_this('source_files') }}
 ),
 
 -- the new files' rows by staging's file_id index (an incremental run), not a join that
