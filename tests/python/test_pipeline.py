@@ -4,6 +4,7 @@ gives exactly the marts a full refresh gives."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ MARTS = {
     "marts.listing_consensus": "zpid, field_name, field_value",
     "marts.miner_attestations": "attestation_id",
     "intermediate.int_miner_listing_agreement": "zpid, miner_hotkey",
+    "intermediate.int_source_files_checked": "file_id",
     "marts.miner_performance": "miner_hotkey",
     "intermediate.int_listing_rows_normalized": "file_id, row_index",
     "marts.miner_reliability": "miner_hotkey",
@@ -50,6 +52,29 @@ def snapshot(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
     return result
 
 
+def late_commit_of_a_loaded_file(bucket: Path) -> str:
+    """Copy the first loaded file to another hotkey's folder, one minute older; its hotkey."""
+    with psycopg.connect(autocommit=True) as conn:
+        row = conn.execute(
+            "select key, hotkey from raw.source_files where status = 'loaded'"
+            " order by file_id limit 1"
+        ).fetchone()
+        assert row is not None
+        other = conn.execute(
+            "select hotkey from raw.source_files where hotkey <> %s and hotkey is not null"
+            " order by file_id limit 1",
+            [row[1]],
+        ).fetchone()
+        assert other is not None
+    original = bucket / row[0]
+    late = bucket / row[0].replace(f"hotkey={row[1]}/", f"hotkey={other[0]}/")
+    late.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(original, late)
+    mtime = original.stat().st_mtime - 60
+    os.utime(late, (mtime, mtime))
+    return str(other[0])
+
+
 def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_path: Path) -> None:
     sim = tmp_path / "sim"
     resi(scratch_db, "simulate", str(sim), "--listings", "300", "--miners", "12", "--bad")
@@ -68,6 +93,9 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
 
     # second batch: the rest arrives; an incremental build, again with every test
     copy_files(every_file[cut:], sim / "bucket", bucket)
+    # and a late commit: another hotkey's upload of a first-batch file's bytes, with an
+    # earlier server time, makes that file a duplicate of the new one
+    late_original = late_commit_of_a_loaded_file(bucket)
     resi(scratch_db, "load", str(bucket))
     build = resi(scratch_db, "dbt", "build", "--exclude", "resource_type:seed")
     assert "ERROR=0" in build.stdout
@@ -87,6 +115,12 @@ def test_pipeline_scores_and_incremental_equals_full_refresh(scratch_db, tmp_pat
 
     with psycopg.connect(autocommit=True) as conn:
         incremental = snapshot(conn)
+        copied = conn.execute(
+            "select count(*) from intermediate.int_source_files_checked"
+            " where is_copied_file and original_miner_hotkey = %s",
+            [late_original],
+        ).fetchone()
+        assert copied is not None and copied[0] >= 1
         # the incremental run really was incremental: marts recomputed only touched listings
         marks = conn.execute("select count(*) from intermediate.incremental_watermarks").fetchone()
         assert marks is not None and marks[0] == 8

@@ -1,9 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='delete+insert',
+        unique_key='file_id',
         on_schema_change='fail',
-        pre_hook="{{ delete_rows_before_replacing() }}",
+        indexes=[{'columns': ['file_id'], 'unique': true}],
     )
 }}
 
@@ -13,13 +14,40 @@
     how far its name's clock is off the server's, does its name claim the right count,
     and do its columns match the 18 listing columns (schema drift). The one place these
     rules live: miner_performance, network_quality_daily and the alerts read them here.
+
+    Incremental by file: a run checks the files it does not hold yet (an anti-join, so a
+    file committed late is still picked up), and checks again every file that shares its
+    bytes with one of them, since a new file can be an earlier upload of the same bytes
+    (a late commit) and so change which upload is the original. A manifest row never
+    changes once committed (loader/manifest.py), so no other file's facts can change.
 -#}
 
 with
 
-source_files as (
+manifest as (
     select * from {{ ref('stg_raw__source_files') }}
 ),
+{% if is_incremental() %}
+new_files as (
+    select manifest.file_id, manifest.content_sha256
+    from manifest
+    where not exists (
+        select 1 from {{ this }} as checked
+        where checked.file_id = manifest.file_id
+    )
+),
+
+source_files as (
+    select * from manifest
+    where
+        file_id in (select new_files.file_id from new_files)
+        or content_sha256 in (select new_files.content_sha256 from new_files)
+),
+{% else %}
+source_files as (
+    select * from manifest
+),
+{% endif %}
 
 -- the first upload of some bytes (server time, then file id) is the original; every
 -- later upload of the same bytes, by any hotkey, is a duplicate of it
