@@ -31,30 +31,54 @@
         "search_zip_codes: " ~ zip_code ~ " is not a quoted 5-digit zip code") }}
 {%- endfor -%}
 
+{#- the search's filters but the zip codes, on one listing -#}
+{%- set listing_filters = (
+    "home_status in ('" ~ statuses | join("', '") ~ "')"
+    ~ " and price between " ~ (var('search_min_price') | int)
+    ~ " and " ~ (var('search_max_price') | int)
+    ~ " and consensus_score >= " ~ (var('search_min_consensus_score') | float)
+) -%}
+
 with
 
+{% if zip_codes | length > 0 -%}
+-- each searched zip code's newest matches, read newest first from the (zip_code,
+-- last_updated_at) index until the limit, then merged: the search never reads every
+-- listing of a zip code to keep its newest few
+searched_zip_codes as (
+    select searched.zip_code
+    from unnest(array[
+        {%- for zip_code in zip_codes -%}
+        '{{ zip_code }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ]::text []) as searched (zip_code)
+),
+
+matching_listings as (
+    select listings.*
+    from searched_zip_codes
+    cross join
+        lateral (
+            select *
+            from {{ ref('unified_listings') }}
+            where
+                zip_code = searched_zip_codes.zip_code
+                and {{ listing_filters }}
+            order by last_updated_at desc, zpid asc
+            limit {{ var('search_limit') | int }}
+        ) as listings
+    order by listings.last_updated_at desc, listings.zpid asc
+    limit {{ var('search_limit') | int }}
+)
+{%- else -%}
 matching_listings as (
     select *
     from {{ ref('unified_listings') }}
-    where
-        home_status in (
-            {%- for status in statuses -%}
-            '{{ status }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        )
-        and price between {{ var('search_min_price') | int }}
-        and {{ var('search_max_price') | int }}
-        {%- if zip_codes | length > 0 %}
-            and zip_code in (
-                {%- for zip_code in zip_codes -%}
-                    '{{ zip_code }}'{{ ', ' if not loop.last }}
-                {%- endfor -%}
-            )
-        {%- endif %}
-        and consensus_score >= {{ var('search_min_consensus_score') | float }}
+    where {{ listing_filters }}
     order by last_updated_at desc, zpid asc
     limit {{ var('search_limit') | int }}
 )
+{%- endif %}
 
 select
     matching_listings.zpid,

@@ -8,7 +8,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['zpid'], 'unique': true},
-            {'columns': ['zip_code']},
+            {'columns': ['zip_code', 'last_updated_at']},
             {'columns': ['price']},
             {'columns': ['latitude', 'longitude']},
             {'columns': ['last_updated_at']},

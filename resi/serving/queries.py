@@ -3,7 +3,8 @@ dashboards make. Parameterized SQL only (psycopg `sql` composition and bound val
 input is checked here, so every caller rejects the same bad input with the same message.
 
 The seed design's "real-time query" is `search()`: filters on unified_listings (using its
-indexes on home_status, price, zip_code, (latitude, longitude), last_updated_at), keyset
+indexes on home_status, price, (zip_code, last_updated_at), (latitude, longitude),
+last_updated_at; a search by zip codes reads each zip code in the sort order), keyset
 pagination with a total count, and per returned row the attestation summary, read from
 miner_attestations by its zpid index (a lateral look-up per row, never an aggregate over
 every attestation).
@@ -15,7 +16,7 @@ import base64
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -283,8 +284,12 @@ def search_sql(f: SearchFilters) -> tuple[sql.Composed, list[Any], sql.Composed,
     count_params = list(params)
 
     key, cast = _sort_expression(f)
-    page_conds = list(conds)
-    page_params = list(params)
+    # a search by zip codes reads each zip code's matches in the sort order (by update:
+    # from the (zip_code, last_updated_at) index, stopping at the page's size) and merges
+    # them, rather than reading every listing of those zip codes to keep a page of them
+    by_zip = bool(f.zip_codes)
+    page_conds, page_params = _where(replace(f, zip_codes=[])) if by_zip else (conds, params)
+    page_conds, page_params = list(page_conds), list(page_params)
     if f.cursor is not None:
         sort, order, value, zpid = _decode_cursor(f.cursor)
         if (sort, order) != (f.sort, f.order):
@@ -296,18 +301,35 @@ def search_sql(f: SearchFilters) -> tuple[sql.Composed, list[Any], sql.Composed,
             )
         )
         page_params += [value, zpid]
+    if by_zip:
+        page_conds.append(sql.SQL("zip_code = searched.zip_code"))
     direction = sql.SQL(f.order)
     page_where = sql.SQL(" and ").join(page_conds) if page_conds else sql.SQL("true")
-    columns = sql.SQL(", ").join(sql.Identifier("l", c) for c in LISTING_COLUMNS)
-    page_query = sql.SQL(
+    matches = sql.SQL(
         """
-        with page as (
             select *, {key} as sort_key
             from marts.unified_listings
             where {where}
             order by {key} {direction}, zpid {direction}
             limit %s
-        )
+        """
+    ).format(key=key, where=page_where, direction=direction)
+    page_params.append(f.limit + 1)
+    if by_zip:
+        matches = sql.SQL(
+            """
+            select listings.*
+            from unnest(%s::text[]) as searched (zip_code)
+            cross join lateral ({matches}) as listings
+            order by listings.sort_key {direction}, listings.zpid {direction}
+            limit %s
+            """
+        ).format(matches=matches, direction=direction)
+        page_params = [f.zip_codes, *page_params, f.limit + 1]
+    columns = sql.SQL(", ").join(sql.Identifier("l", c) for c in LISTING_COLUMNS)
+    page_query = sql.SQL(
+        """
+        with page as ({matches})
         select {columns}, l.sort_key,
             a.attestation_count, a.attesting_miners_count, a.latest_submission_at,
             a.attesting_miners
@@ -323,8 +345,7 @@ def search_sql(f: SearchFilters) -> tuple[sql.Composed, list[Any], sql.Composed,
         ) as a
         order by l.sort_key {direction}, l.zpid {direction}
         """
-    ).format(key=key, where=page_where, direction=direction, columns=columns)
-    page_params.append(f.limit + 1)
+    ).format(matches=matches, columns=columns, direction=direction)
     return page_query, page_params, count_query, count_params
 
 

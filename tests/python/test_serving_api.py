@@ -85,6 +85,19 @@ def test_pages_cover_every_listing_once_in_order(api, network, sort, order, key)
     assert values == sorted(values, reverse=(order == "desc"))
 
 
+@pytest.mark.parametrize(("sort", "order"), [("updated", "desc"), ("price", "asc")])
+def test_a_search_by_zip_codes_pages_as_the_whole_search_does(api, network, sort, order) -> None:
+    """The by-zip search (one ordered read per zip code, merged) returns, page by page, the
+    whole search's listings of those zip codes in the same order."""
+    every, _ = walk(api, {"sort": sort, "order": order, "limit": 50})
+    zips = sorted({row["zip_code"] for row in every})[:3]
+    by_zip, total = walk(api, {"sort": sort, "order": order, "limit": 7, "zip": ",".join(zips)})
+    expected = [row["zpid"] for row in every if row["zip_code"] in zips]
+    assert len(expected) > 7 * 2  # several pages, every zip code on them
+    assert [row["zpid"] for row in by_zip] == expected
+    assert total == len(expected)
+
+
 def test_filters_match_the_marts(api, network) -> None:
     with connect(network) as conn:
         rows = all_listings(conn)
