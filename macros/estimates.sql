@@ -3,9 +3,10 @@
     incremental run refreshes only after growth: the network-wide estimates (tag
     `estimate`: int_source_reliability, int_coordinated_groups, int_copy_relations,
     miner_reliability) and the quality aggregates (tag `reporting`: miner_performance,
-    network_quality_daily, the coverage marts and their daily inputs). They are computed
-    in a full build and, in an incremental run, once the raw rows of the loaded files have
-    grown by var consensus_reestimate_growth (10%) since their last refresh; in between, a
+    network_quality_daily, the coverage marts and their daily inputs, the miners' vote
+    sums). They are computed in a full build and, in an incremental run, once the raw rows
+    of the loaded files have grown by var consensus_reestimate_growth (10%) since their
+    last refresh; in between, a
     run keeps them as they are and does nothing for them (the incremental materialization,
     macros/materializations/incremental.sql, returns before any SQL). Growth-triggered, the
     total work stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times the

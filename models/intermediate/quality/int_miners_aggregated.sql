@@ -10,8 +10,8 @@
 {#-
     One row per miner hotkey in the manifest: its per-file facts (int_source_files_checked)
     summed, with the server time of the first evidence of each, and its current votes
-    (int_miner_listing_agreement) summed. What miner_performance shows and the per-miner
-    alerts (int_alert_*) judge.
+    summed (int_miner_agreement_summed, refreshed on growth). What miner_performance shows
+    and the per-miner alerts (int_alert_*) judge.
 -#}
 
 with
@@ -21,8 +21,8 @@ checked_files as (
     where miner_hotkey is not null
 ),
 
-listing_agreement as (
-    select * from {{ ref('int_miner_listing_agreement') }}
+agreement as (
+    select * from {{ ref('int_miner_agreement_summed') }}
 ),
 
 drifted_columns as (
@@ -73,15 +73,6 @@ files as (
         min(submitted_at) filter (where is_record_count_mismatch) as first_mismatch_at,
         min(submitted_at) filter (where has_schema_drift) as first_schema_drift_at
     from checked_files
-    group by miner_hotkey
-),
-
-agreement as (
-    select
-        miner_hotkey,
-        sum(field_votes) as field_votes,
-        sum(agreeing_votes) as agreeing_votes
-    from listing_agreement
     group by miner_hotkey
 ),
 
