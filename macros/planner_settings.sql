@@ -20,13 +20,25 @@
     Index builds (dbt's `indexes` config, in the same transaction) run in one process with
     var model_maintenance_work_mem (1GB): a parallel build always writes its workers'
     sorted runs to temporary files (0.9 GB over a full build at 1M raw rows, 83 MB at
-    100k), and the 2 cores are busy with other models anyway. -#}
+    100k), and the 2 cores are busy with other models anyway.
+
+    enable_mergejoin = off in an incremental run (but not in a refresh on growth, which
+    reads all of history): the run reads the touched listings' rows by index with
+    `= any(array(...))`, which the planner estimates at a few hundred rows whatever the
+    array holds, so it sorted both sides for merge joins. At 1M raw rows a 1,000-row file
+    touches about 120k votes: int_consensus_votes' changed_rows statement spent 0.7 of its
+    1.0 s sorting them by (zpid, field_name, source_id) for a merge full join, and
+    int_miner_listing_agreement sorted 118k votes to merge them with the published values.
+    A hash join reads each side once, unsorted. -#}
 {% macro planner_settings() -%}
     set local jit = off;
     set local enable_nestloop = off;
     set local work_mem = '{{ var("model_work_mem") }}';
     set local max_parallel_maintenance_workers = 0;
     set local maintenance_work_mem = '{{ var("model_maintenance_work_mem") }}'
+    {%- if is_incremental() and not is_refreshed_on_growth() %};
+    set local enable_mergejoin = off
+    {%- endif %}
 {%- endmacro %}
 
 {#- Pre-hook of a model whose plan must loop anyway (a lateral unnest) and that has no join
