@@ -112,9 +112,10 @@ fields_per_listing as (
         {%- set opens = reported ~ ' and ' ~ first_report ~ ' and observed_at = ' ~ first_seen %}
         min({{ name }}) filter (where {{ reported }}) as {{ name }},
         min(observed_at) filter (where {{ reported }}) as {{ name }}_valid_from,
+        -- its miner count is this array's length (miner_hotkey is never null): one sort
+        -- of the group's reports per field, not a second one for count(distinct ...)
         array_agg(distinct miner_hotkey order by miner_hotkey) filter (where {{ is_source }})
             as {{ name }}_miner_hotkeys,
-        count(distinct miner_hotkey) filter (where {{ is_source }}) as {{ name }}_miner_count,
         count(*) filter (where {{ is_source }}) as {{ name }}_report_count,
         min(observed_at) filter (where {{ is_source }}) as {{ name }}_first_observed_at,
         max(observed_at) filter (where {{ is_source }}) as {{ name }}_last_observed_at,
@@ -157,7 +158,7 @@ single_value_intervals as (
                 fields_per_listing.{{ field.name }},
                 fields_per_listing.{{ field.name }}_valid_from,
                 fields_per_listing.{{ field.name }}_miner_hotkeys,
-                fields_per_listing.{{ field.name }}_miner_count,
+                coalesce(cardinality(fields_per_listing.{{ field.name }}_miner_hotkeys), 0),
                 fields_per_listing.{{ field.name }}_report_count,
                 fields_per_listing.{{ field.name }}_first_observed_at,
                 fields_per_listing.{{ field.name }}_last_observed_at,
