@@ -79,7 +79,12 @@ abbreviated_streets as (
 ),
 
 -- ", City, ST 12345" at the end of the address: where city, state and zip come from
--- when their own columns are empty
+-- when their own columns are empty. Each row finds its street part's abbreviation by a
+-- full join kept to the rows (a street part has at least one row, so no other row is
+-- added): PostgreSQL cannot run a full join as a nested loop. An incremental run allows
+-- nested loops (the lateral above, the new files' probes) and estimates its new rows
+-- at one, so a left join here became a nested loop that rescanned every street part
+-- once per row: 980 x 490 at 100k raw rows, 1.1 s for a 1,000-row file.
 addressed as (
     select
         keyed.*,
@@ -88,7 +93,7 @@ addressed as (
             keyed.address_upper, ', ([^,]+), ([A-Z]{2}) ([0-9]{5})(?:-?[0-9]{4})?$'
         ) as address_tail
     from keyed
-    left join abbreviated_streets
+    full join abbreviated_streets
         on split_part(keyed.address_upper, ', ', 1) = abbreviated_streets.street_part
     {{ evaluate_once_per_row() }}  -- noqa: AM09
 ),
