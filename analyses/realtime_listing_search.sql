@@ -46,7 +46,7 @@ with
 -- last_updated_at) index until the limit, then merged: the search never reads every
 -- listing of a zip code to keep its newest few
 searched_zip_codes as (
-    select searched.zip_code
+    select distinct searched.zip_code
     from unnest(array[
         {%- for zip_code in zip_codes -%}
         '{{ zip_code }}'{{ ', ' if not loop.last }}

@@ -325,7 +325,8 @@ def search_sql(f: SearchFilters) -> tuple[sql.Composed, list[Any], sql.Composed,
             limit %s
             """
         ).format(matches=matches, direction=direction)
-        page_params = [f.zip_codes, *page_params, f.limit + 1]
+        zip_codes = list(dict.fromkeys(f.zip_codes))  # each once, as `= any(...)` counts it
+        page_params = [zip_codes, *page_params, f.limit + 1]
     columns = sql.SQL(", ").join(sql.Identifier("l", c) for c in LISTING_COLUMNS)
     page_query = sql.SQL(
         """

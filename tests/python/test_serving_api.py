@@ -91,7 +91,9 @@ def test_a_search_by_zip_codes_pages_as_the_whole_search_does(api, network, sort
     whole search's listings of those zip codes in the same order."""
     every, _ = walk(api, {"sort": sort, "order": order, "limit": 50})
     zips = sorted({row["zip_code"] for row in every})[:3]
-    by_zip, total = walk(api, {"sort": sort, "order": order, "limit": 7, "zip": ",".join(zips)})
+    # a zip code named twice is searched once
+    zip_param = ",".join([*zips, zips[0]])
+    by_zip, total = walk(api, {"sort": sort, "order": order, "limit": 7, "zip": zip_param})
     expected = [row["zpid"] for row in every if row["zip_code"] in zips]
     assert len(expected) > 7 * 2  # several pages, every zip code on them
     assert [row["zpid"] for row in by_zip] == expected
