@@ -28,18 +28,12 @@
                 when namespaces.nspname = 'pg_catalog' then format_type(attributes.atttypid, null)
                 else 'USER-DEFINED'
             end as data_type,
-            information_schema._pg_char_max_length(
-                information_schema._pg_truetypid(attributes.*, types.*),
-                information_schema._pg_truetypmod(attributes.*, types.*)
-            ) as character_maximum_length,
-            information_schema._pg_numeric_precision(
-                information_schema._pg_truetypid(attributes.*, types.*),
-                information_schema._pg_truetypmod(attributes.*, types.*)
-            ) as numeric_precision,
-            information_schema._pg_numeric_scale(
-                information_schema._pg_truetypid(attributes.*, types.*),
-                information_schema._pg_truetypmod(attributes.*, types.*)
-            ) as numeric_scale
+            information_schema._pg_char_max_length(true_types.type_id, true_types.type_mod)
+                as character_maximum_length,
+            information_schema._pg_numeric_precision(true_types.type_id, true_types.type_mod)
+                as numeric_precision,
+            information_schema._pg_numeric_scale(true_types.type_id, true_types.type_mod)
+                as numeric_scale
         from pg_catalog.pg_attribute as attributes
         inner join pg_catalog.pg_type as types on attributes.atttypid = types.oid
         inner join pg_catalog.pg_namespace as namespaces on types.typnamespace = namespaces.oid
@@ -47,6 +41,12 @@
             on types.typtype = 'd' and types.typbasetype = base_types.oid
         left join pg_catalog.pg_namespace as base_namespaces
             on base_types.typnamespace = base_namespaces.oid
+        -- a domain's base type and modifier, as the view works them out
+        cross join lateral (
+            select
+                information_schema._pg_truetypid(attributes.*, types.*) as type_id,
+                information_schema._pg_truetypmod(attributes.*, types.*) as type_mod
+        ) as true_types
         where
             attributes.attrelid = to_regclass('{{ name | replace("'", "''") }}')
             and attributes.attnum > 0
