@@ -37,17 +37,15 @@ new_files as (
     )
 ),
 
+{% endif %}
 source_files as (
     select * from manifest
+    {%- if is_incremental() %}
     where
         file_id in (select new_files.file_id from new_files)
         or content_sha256 in (select new_files.content_sha256 from new_files)
+    {%- endif %}
 ),
-{% else %}
-source_files as (
-    select * from manifest
-),
-{% endif %}
 
 -- the first upload of some bytes (server time, then file id) is the original; every
 -- later upload of the same bytes, by any hotkey, is a duplicate of it
