@@ -6,12 +6,11 @@
     network_quality_daily, the coverage marts and their daily inputs, the miners' vote
     sums). They are computed in a full build and, in an incremental run, once the raw rows
     of the loaded files have grown by var consensus_reestimate_growth (10%) since their
-    last refresh; in between, a
-    run keeps them as they are and does nothing for them (the incremental materialization,
-    macros/materializations/incremental.sql, returns before any SQL). Growth-triggered, the
-    total work stays proportional to the data (1 + 1/1.1 + 1/1.1^2 + ... = 11 times the
-    last refresh at most). intermediate.refreshes_on_growth remembers, per model, the raw
-    rows of its last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
+    last refresh; in between, a run keeps them as they are and does nothing for them (the
+    incremental materialization, macros/materializations/incremental.sql, returns before
+    any SQL). Growth-triggered, the total work stays proportional to the data (1 + 1/1.1 +
+    1/1.1^2 + ... = 11 times the last refresh at most). intermediate.refreshes_on_growth
+    remembers, per model, the raw rows of its last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
 
     Such a model is tagged and replaces its whole table when it refreshes
     (macros/replace_in_place.sql):
