@@ -29,14 +29,16 @@ manifest as (
 ),
 {% if is_incremental() %}
 new_files as (
-    select manifest.file_id, manifest.content_sha256
+    select
+        manifest.file_id,
+        manifest.content_sha256
     from manifest
-    where not exists (
-        select 1 from {{ this }} as checked
-        where checked.file_id = manifest.file_id
-    )
+    where
+        not exists (
+            select 1 from {{ this }} as already_checked
+            where already_checked.file_id = manifest.file_id
+        )
 ),
-
 {% endif %}
 source_files as (
     select * from manifest
