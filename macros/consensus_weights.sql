@@ -15,14 +15,14 @@
 {% macro create_consensus_weights_tables() %}
     create schema if not exists {{ generate_schema_name('intermediate', none) }};
     create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights (
-        source_id text not null,
-        field_name text not null,
+        source_id text collate "C" not null,
+        field_name text collate "C" not null,
         weight numeric,
         is_trusted boolean,
         primary key (source_id, field_name)
     );
     create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (
-        zpid text not null,
+        zpid text collate "C" not null,
         moved_at timestamptz not null,
         primary key (zpid, moved_at)
     );

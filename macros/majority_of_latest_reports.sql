@@ -101,7 +101,7 @@
                 values
                 {%- for field in listing_fields() %}
                 (
-                    '{{ field.name }}',
+                    '{{ field.name }}' collate "C",
                     listing_tallies.{{ field.name }},
                     listing_tallies.{{ field.name }}_miner_count,
                     listing_tallies.{{ field.name }}_submission_count,
@@ -125,7 +125,7 @@
         {%- for field in listing_fields() %}
         select
             listing_tallies.zpid,
-            '{{ field.name }}' as field_name,
+            '{{ field.name }}' collate "C" as field_name,
             report.field_value,
             report.is_current,
             report.submitted_at

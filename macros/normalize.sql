@@ -18,14 +18,18 @@
 {%- endmacro %}
 
 {#- zpid as digits only: '20077123', '20077123.0', '2.0077123e7', ' 20077123 ',
-    '20077123_zpid' -> '20077123'. Positive whole numbers only, else NULL. -#}
+    '20077123_zpid' -> '20077123'. Positive whole numbers only, else NULL. In collation
+    "C" (byte order), like the other keys (miner_hotkey, source_id, field_name): the
+    models sort and join on them, and a byte comparison is cheaper than the database
+    locale's (at 1M raw rows, sorting the votes on their keys took 18 s in "C" and 26 s in
+    C.UTF-8) and gives the same order on every server. -#}
 {% macro normalize_zpid(expr) -%}
     (
         {{ numeric_to_integer(
             safe_cast_numeric("regexp_replace(" ~ expr ~ ", '_zpid\\s*$', '', 'i')"),
             'bigint'
         ) }}
-    )::text
+    )::text collate "C"
 {%- endmacro %}
 
 {#- zpid validity on the normalized text (positive, at most 15 digits). -#}
@@ -53,8 +57,12 @@
     to_char({{ expr }} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 {%- endmacro %}
 
-{#- Canonical text of a typed listing value, by the field's type in listing_fields(). -#}
+{#- Canonical text of a typed listing value, by the field's type in listing_fields(). In
+    collation "C", like the keys (normalize_zpid()): the models compare, sort and group the
+    values by this text, and a byte comparison is the cheapest. The unified listings give
+    their text columns back the database's collation (int_unified_listings). -#}
 {% macro canonical_text(expr, data_type) -%}
+    (
     {%- if data_type == 'numeric' -%}
         {{ canonical_numeric_text(expr) }}
     {%- elif data_type == 'timestamptz' -%}
@@ -64,6 +72,7 @@
     {%- else -%}
         ({{ expr }})::text
     {%- endif -%}
+    ) collate "C"
 {%- endmacro %}
 
 {#- SHA-256 (hex) of the canonical JSON array of a normalized listing: zpid, then the

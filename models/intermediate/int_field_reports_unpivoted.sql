@@ -31,7 +31,7 @@ unpivoted as (
             values
             {%- for field in listing_fields() %}
             (
-                '{{ field.name }}',
+                '{{ field.name }}' collate "C",
                 {{ canonical_text('listing_reports.' ~ field.name, field.data_type) }}
             ){{ ',' if not loop.last }}
             {%- endfor %}

@@ -53,7 +53,8 @@ pivoted as (
         {%- for field in listing_fields() %}
         max(field_value) filter (
             where field_name = '{{ field.name }}'
-        )::{{ field.data_type }} as {{ field.name }},
+        )::{{ field.data_type }}
+        {{- ' collate "default"' if field.data_type == 'text' }} as {{ field.name }},
         {%- endfor %}
         round(
             avg(confidence_score) filter (where field_name in {{ scored_field_names_sql() }}),

@@ -23,7 +23,7 @@ renamed as (
         last_modified as server_last_modified,
         -- the file name's timestamp: the miner's local clock, no zone, a claim
         claimed_timestamp as claimed_submitted_at,
-        hotkey as miner_hotkey,
+        hotkey collate "C" as miner_hotkey,
         job_id,
         claimed_record_count,
         row_count,

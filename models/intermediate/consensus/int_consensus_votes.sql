@@ -116,7 +116,7 @@ field_observations as (
             values
             {%- for field in listing_fields() %}
             (
-                '{{ field.name }}',
+                '{{ field.name }}' collate "C",
                 observations.{{ field.name }},
                 observations.{{ field.name }}_is_newest,
                 observations.{{ field.name }}_older_values,

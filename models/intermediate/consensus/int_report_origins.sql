@@ -63,7 +63,7 @@ sourced as (
         coalesce(
             listing_reports.datetime::text || '|' || listing_reports.data_hash,
             listing_reports.attestation_id::text
-        ) as observation_key
+        ) collate "C" as observation_key
     from listing_reports
     -- the coldkey, when the seed has one (source_id_of)
     left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey  -- noqa: ST11

@@ -154,7 +154,7 @@ single_value_intervals as (
             values
             {%- for field in listing_fields() if field.name != 'datetime' %}
             (
-                '{{ field.name }}',
+                '{{ field.name }}' collate "C",
                 fields_per_listing.{{ field.name }},
                 fields_per_listing.{{ field.name }}_valid_from,
                 fields_per_listing.{{ field.name }}_miner_hotkeys,
@@ -186,7 +186,7 @@ rival_reports as (
     {%- set arrays = 'fields_per_listing.' ~ field.name ~ '_rival_' %}
     select
         fields_per_listing.zpid,
-        '{{ field.name }}' as field_name,
+        '{{ field.name }}' collate "C" as field_name,
         report.field_value,
         report.miner_hotkey,
         report.observed_at,
