@@ -186,7 +186,8 @@ rival_reports as (
     {%- set arrays = 'fields_per_listing.' ~ field.name ~ '_rival_' %}
     select
         fields_per_listing.zpid,
-        '{{ field.name }}' collate "C" as field_name,
+        -- RF03: sqlfluff takes the collation "C" for a column reference
+        '{{ field.name }}' collate "C" as field_name,  -- noqa: RF03
         report.field_value,
         report.miner_hotkey,
         report.observed_at,
