@@ -125,7 +125,8 @@ class SearchFilters:
             and self.min_price > self.max_price
         ):
             raise InvalidParameter("min_price", "is above max_price")
-        self.zip_codes = [z.strip() for z in self.zip_codes if z.strip()]
+        # each once: the by-zip search reads each zip code's listings in turn
+        self.zip_codes = list(dict.fromkeys(z.strip() for z in self.zip_codes if z.strip()))
         for zip_code in self.zip_codes:
             if not _ZIP.match(zip_code):
                 raise InvalidParameter("zip", f"{zip_code!r} is not a 5-digit zip code")
@@ -325,8 +326,7 @@ def search_sql(f: SearchFilters) -> tuple[sql.Composed, list[Any], sql.Composed,
             limit %s
             """
         ).format(matches=matches, direction=direction)
-        zip_codes = list(dict.fromkeys(f.zip_codes))  # each once, as `= any(...)` counts it
-        page_params = [zip_codes, *page_params, f.limit + 1]
+        page_params = [f.zip_codes, *page_params, f.limit + 1]
     columns = sql.SQL(", ").join(sql.Identifier("l", c) for c in LISTING_COLUMNS)
     page_query = sql.SQL(
         """
