@@ -10,7 +10,8 @@
     incremental materialization, macros/materializations/incremental.sql, returns before
     any SQL). Growth-triggered, the total work stays proportional to the data (1 + 1/1.1 +
     1/1.1^2 + ... = 11 times the last refresh at most). intermediate.refreshes_on_growth
-    remembers, per model, the raw rows of its last refresh. Set the var to 0 to refresh on every run (docs: reestimation).
+    remembers, per model, the raw rows of its last refresh. Set the var to 0 to refresh on
+    every run (docs: reestimation).
 
     Such a model is tagged and replaces its whole table when it refreshes
     (macros/replace_in_place.sql):
