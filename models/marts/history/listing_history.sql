@@ -39,21 +39,20 @@ listing_observations as (
     {{- only_listings_to_build() }}
 ),
 
--- each report in its miner's own order (by observation time), and per field with a value:
--- the miner's earlier values of the field (the last one is what this report replaces in
--- the miner's vote) and when the miner's next report of the field replaces it. The
--- reports are sorted once per (listing, miner), not once per field.
+-- each report in its miner's own order (by observation time): its place in that order,
+-- and per field with a value: whether the miner reported the field before, and when the
+-- miner's next report of the field replaces it. The reports are sorted once per
+-- (listing, miner), not once per field.
 reports_in_miner_order as (
     select
         {%- for field in listing_fields() if field.name != 'datetime' %}
         {%- set column = 'listing_reports.' ~ field.name %}
-        {%- set value = canonical_text(column, field.data_type) %}
-        {{ value }} as {{ field.name }},
-        array_agg({{ value }}) filter (where {{ column }} is not null) over earlier_reports
-            as {{ field.name }}_earlier_values,
+        {{ canonical_text(column, field.data_type) }} as {{ field.name }},
+        count({{ column }}) over earlier_reports > 0 as {{ field.name }}_was_reported,
         min(listing_observations.observed_at) filter (where {{ column }} is not null)
             over later_reports as {{ field.name }}_superseded_at,
         {%- endfor %}
+        row_number() over miner_sequence as miner_report_number,
         listing_reports.zpid,
         listing_reports.miner_hotkey,
         listing_observations.observed_at
@@ -81,7 +80,7 @@ reports_in_listing as (
         {%- for field in listing_fields() if field.name != 'datetime' %}
         {%- set name = field.name %}
         {{ name }},
-        {{ name }}_earlier_values,
+        {{ name }}_was_reported,
         {{ name }}_superseded_at,
         min({{ name }}) over listing != max({{ name }}) over listing as {{ name }}_has_rivals,
         min(observed_at) filter (where {{ name }} is not null) over listing
@@ -89,6 +88,7 @@ reports_in_listing as (
         {%- endfor %}
         zpid,
         miner_hotkey,
+        miner_report_number,
         observed_at
     from reports_in_miner_order
     window listing as (partition by zpid)
@@ -108,7 +108,7 @@ fields_per_listing as (
         {%- set superseded_at = 'coalesce(' ~ name ~ "_superseded_at, 'infinity')" %}
         {%- set first_seen = name ~ '_first_observed_at' %}
         {%- set is_source = reported ~ ' and ' ~ superseded_at ~ ' > ' ~ first_seen %}
-        {%- set first_report = name ~ '_earlier_values is null' %}
+        {%- set first_report = 'not ' ~ name ~ '_was_reported' %}
         {%- set opens = reported ~ ' and ' ~ first_report ~ ' and observed_at = ' ~ first_seen %}
         min({{ name }}) filter (where {{ reported }}) as {{ name }},
         min(observed_at) filter (where {{ reported }}) as {{ name }}_valid_from,
@@ -124,8 +124,8 @@ fields_per_listing as (
         array_agg({{ name }}) filter (where {{ rival }}) as {{ name }}_rival_values,
         array_agg(miner_hotkey) filter (where {{ rival }}) as {{ name }}_rival_miner_hotkeys,
         array_agg(observed_at) filter (where {{ rival }}) as {{ name }}_rival_observed_at,
-        {%- set replaced = name ~ '_earlier_values[cardinality(' ~ name ~ '_earlier_values)]' %}
-        array_agg({{ replaced }}) filter (where {{ rival }}) as {{ name }}_rival_replaced_values,
+        array_agg(miner_report_number) filter (where {{ rival }})
+            as {{ name }}_rival_report_numbers,
         array_agg({{ name }}_superseded_at) filter (where {{ rival }})
             as {{ name }}_rival_superseded_at,
         {%- endfor %}
@@ -179,9 +179,9 @@ single_value_intervals as (
     where one_value.field_value is not null
 ),
 
--- the fields with rival values: every report of the field at its observation time, with
--- the value it replaces in its miner's vote and when the miner's next report replaces it
-rival_reports as (
+-- the fields with rival values: every report of the field at its observation time, and
+-- when the miner's next report of the field replaces it
+rival_field_reports as (
     {%- for field in listing_fields() if field.name != 'datetime' %}
     {%- set arrays = 'fields_per_listing.' ~ field.name ~ '_rival_' %}
     select
@@ -191,7 +191,7 @@ rival_reports as (
         report.field_value,
         report.miner_hotkey,
         report.observed_at,
-        report.replaced_value,
+        report.report_number,
         report.superseded_at
     from fields_per_listing
     cross join
@@ -199,12 +199,29 @@ rival_reports as (
             {{ arrays }}values,
             {{ arrays }}miner_hotkeys,
             {{ arrays }}observed_at,
-            {{ arrays }}replaced_values,
+            {{ arrays }}report_numbers,
             {{ arrays }}superseded_at
-        ) as report (field_value, miner_hotkey, observed_at, replaced_value, superseded_at)
+        ) as report (field_value, miner_hotkey, observed_at, report_number, superseded_at)
     where {{ arrays }}values is not null
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+),
+
+-- with the value each report replaces in its miner's vote: the miner's previous value of
+-- the field (these are all its reports of the field, in its own order)
+rival_reports as (
+    select
+        zpid,
+        field_name,
+        field_value,
+        miner_hotkey,
+        observed_at,
+        lag(field_value) over (
+            partition by zpid, field_name, miner_hotkey
+            order by report_number
+        ) as replaced_value,
+        superseded_at
+    from rival_field_reports
 ),
 
 vote_moves as (
