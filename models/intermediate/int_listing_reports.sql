@@ -22,7 +22,11 @@
     claimed time, row count) stay in stg_raw__source_files, by file_id: a 180-character
     path on every report was a quarter of this table. Rows without a usable zpid stay in
     staging, flagged; they cannot be attributed to a listing.
-    Incremental by file: each run appends the reports of files not yet here.
+    Incremental by file: each run appends the reports of files not yet here. A full build
+    writes them in listing (zpid) order: the by-listing models read them one slice of
+    listings at a time, and a listing's reports then sit on a page or two. In file order
+    each slice read nearly every page of the table (at 10M raw rows, int_report_origins
+    took 97 to 168 s that way and 43 to 48 s in listing order).
 -#}
 
 with
@@ -69,3 +73,8 @@ reports as (
 )
 
 select * from reports
+{%- if not is_incremental() %}
+-- a full build writes the reports in listing order: the by-listing models then read a
+-- listing's reports from a page or two, not from one page per report
+order by zpid
+{%- endif %}
