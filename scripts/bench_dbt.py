@@ -690,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
         help="temp_file_limit of each scratch database, per process ('-1': none)",
     )
     args = parser.parse_args(argv)
+    if args.incremental_runs < 1:
+        parser.error("--incremental-runs must be at least 1")
 
     server = database.libpq_env()
     work = args.work or Path(tempfile.mkdtemp(prefix="resi-bench-dbt-"))
