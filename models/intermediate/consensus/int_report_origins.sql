@@ -56,10 +56,7 @@ sourced as (
         listing_reports.submitted_at,
         listing_reports.file_id,
         listing_reports.row_index,
-        least(
-            coalesce(listing_reports.datetime, listing_reports.submitted_at),
-            listing_reports.submitted_at
-        ) as observed_at,
+        {{ observed_at('listing_reports') }} as observed_at,
         coalesce(
             listing_reports.datetime::text || '|' || listing_reports.data_hash,
             listing_reports.attestation_id::text

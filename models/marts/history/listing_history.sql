@@ -34,9 +34,12 @@ listing_reports as (
     {{- only_listings_to_build() }}
 ),
 
-listing_observations as (
-    select * from {{ ref('int_listing_observations') }}
-    {{- only_listings_to_build() }}
+-- each report with its observation time
+observed_reports as (
+    select
+        *,
+        {{ observed_at('listing_reports') }} as observed_at
+    from listing_reports
 ),
 
 -- each report in its miner's own order (by observation time): its place in that order,
@@ -46,27 +49,25 @@ listing_observations as (
 reports_in_miner_order as (
     select
         {%- for field in listing_fields() if field.name != 'datetime' %}
-        {%- set column = 'listing_reports.' ~ field.name %}
+        {%- set column = 'observed_reports.' ~ field.name %}
         {{ canonical_text(column, field.data_type) }} as {{ field.name }},
         count({{ column }}) over earlier_reports > 0 as {{ field.name }}_was_reported,
-        min(listing_observations.observed_at) filter (where {{ column }} is not null)
+        min(observed_reports.observed_at) filter (where {{ column }} is not null)
             over later_reports as {{ field.name }}_superseded_at,
         {%- endfor %}
         row_number() over miner_sequence as miner_report_number,
-        listing_reports.zpid,
-        listing_reports.miner_hotkey,
-        listing_observations.observed_at
-    from listing_reports
-    inner join listing_observations
-        on listing_reports.attestation_id = listing_observations.attestation_id
+        observed_reports.zpid,
+        observed_reports.miner_hotkey,
+        observed_reports.observed_at
+    from observed_reports
     window
         miner_sequence as (
-            partition by listing_reports.zpid, listing_reports.miner_hotkey
+            partition by observed_reports.zpid, observed_reports.miner_hotkey
             order by
-                listing_observations.observed_at,
-                listing_observations.submitted_at,
-                listing_reports.file_id,
-                listing_reports.row_index
+                observed_reports.observed_at,
+                observed_reports.submitted_at,
+                observed_reports.file_id,
+                observed_reports.row_index
         ),
         earlier_reports as (miner_sequence rows between unbounded preceding and 1 preceding),
         later_reports as (miner_sequence rows between 1 following and unbounded following)
