@@ -74,7 +74,6 @@ reports as (
 
 select * from reports
 {%- if not is_incremental() %}
--- a full build writes the reports in listing order: the by-listing models then read a
--- listing's reports from a page or two, not from one page per report
+-- listing order for the by-listing models (see the docblock above)
 order by zpid
 {%- endif %}
