@@ -21,7 +21,10 @@ scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
    It does so --incremental-runs times (default 3), each file newer than the last (the
    miner re-reports what it sent last, a tenth at a new price again), and prints every
    run and their median: the first run after a full build reads tables the build has
-   just pushed out of the cache, the later ones show a run's usual cost;
+   just pushed out of the cache, the later ones show a run's usual cost. Then one more
+   incremental build with no new file: what every run costs before it has any rows to
+   work on (each node's checks, hooks and dbt's own work per node), printed beside the
+   runs' median;
 5. for each build, the WAL it wrote (server-wide: it includes anything else running on
    the server) and the temp-file bytes of the scratch database (pg_stat_database), beside
    the size of raw.listing_rows (target: temp at most 1x raw); and the storage of every
@@ -150,6 +153,7 @@ class SizeResult:
     raw_bytes: int  # pg_total_relation_size('raw.listing_rows')
     full: Build
     incrementals: list[Build]  # one per new file, in order; the first after the full build
+    no_new_data: Build  # an incremental build after the last one, with no new file
     core: set[str]
     storage: dict[str, int]  # model schema -> bytes
     reference_s: float
@@ -495,6 +499,8 @@ def measure_size(
     reference_listings, price_agrees = compare_reference()
 
     incrementals = timed_incremental_builds(sim, work / f"new-{rows}", incremental_runs)
+    print("  incremental build with no new file ...", flush=True)
+    no_new_data = timed_build(*DBT_RUN)
 
     p95_ms, median_ms, query_rows = realtime_query()
     with psycopg.connect(autocommit=True) as conn:
@@ -508,6 +514,7 @@ def measure_size(
         raw_bytes=raw_bytes,
         full=full,
         incrementals=incrementals,
+        no_new_data=no_new_data,
         core=core,
         storage=storage,
         reference_s=reference_s,
@@ -577,6 +584,11 @@ def print_size(r: SizeResult) -> None:
         f"incremental runs   {runs} s, one new file each; median {r.incremental_median_s:.2f} s"
         f" (target <= {incremental_target_s(r.raw_rows):.2f} s)"
     )
+    print(
+        f"no new data        run {r.no_new_data.run_s:.2f} s, models"
+        f" {r.no_new_data.model_s:.2f} s added up: every node's own work without new rows;"
+        f" the new file added {r.incremental_median_s - r.no_new_data.run_s:.2f} s (median)"
+    )
     schemas = ", ".join(f"{s} {mb(b)}" for s, b in sorted(r.storage.items()))
     print(
         f"storage            {mb(r.storage_bytes)} = {r.storage_bytes / r.raw_bytes:.1f}x raw"
@@ -620,7 +632,7 @@ def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str
     table = Table(title="dbt benchmark", box=box.SIMPLE_HEAD)
     for name in (
         "raw rows", "full s", "s per M rows", "incr s\nwall / run / models",
-        "incr run s\nmedian", "storage\nx raw",
+        "incr run s\nmedian", "no new\ndata s", "storage\nx raw",
         "WAL MB\nfull / incr", "temp x raw\nfull / incr", "query\np95 ms", "reference s",
         "full /\nreference",
     ):  # fmt: skip
@@ -629,7 +641,7 @@ def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str
         if isinstance(r, SizeFailure):
             e = r.error
             table.add_row(
-                f"{r.raw_rows:,}", f"failed after {e.wall_s:.0f} s", "", "", "", "", "",
+                f"{r.raw_rows:,}", f"failed after {e.wall_s:.0f} s", "", "", "", "", "", "",
                 f"{e.temp_bytes / r.raw_bytes:.2f} / -", "", "", "",
             )  # fmt: skip
             continue
@@ -640,6 +652,7 @@ def print_summary(results: list[SizeResult | SizeFailure], server: dict[str, str
             f"{full.wall_s / (r.raw_rows / 1e6):,.0f}",
             f"{incr.wall_s:.1f} / {incr.run_s:.1f} / {incr.model_s:.1f}",
             f"{r.incremental_median_s:.2f} of {len(r.incrementals)}",
+            f"{r.no_new_data.run_s:.2f}",
             f"{r.storage_bytes / r.raw_bytes:.1f}",
             f"{full.wal_bytes / 1e6:,.0f} / {incr.wal_bytes / 1e6:,.0f}",
             f"{full.temp_bytes / r.raw_bytes:.2f} / {incr.temp_bytes / r.raw_bytes:.2f}",
