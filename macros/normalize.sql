@@ -22,14 +22,17 @@
     "C" (byte order), like the other keys (miner_hotkey, source_id, field_name): the
     models sort and join on them, and a byte comparison is cheaper than the database
     locale's (at 1M raw rows, sorting the votes on their keys took 18 s in "C" and 26 s in
-    C.UTF-8) and gives the same order on every server. -#}
-{% macro normalize_zpid(expr) -%}
-    (
-        {{ numeric_to_integer(
-            safe_cast_numeric("regexp_replace(" ~ expr ~ ", '_zpid\\s*$', '', 'i')"),
-            'bigint'
-        ) }}
-    )::text collate "C"
+    C.UTF-8) and gives the same order on every server.
+    Two steps, with evaluate_once_per_row() between them: zpid_number() reads the text,
+    normalize_zpid() the number it gave. The whole-number check reads the number four
+    times, and the number reads its text three times: as one expression, the text's
+    regular expressions ran twelve times a row (1.0 s per 100k rows, against 0.2 s). -#}
+{% macro zpid_number(expr) -%}
+    {{ safe_cast_numeric("regexp_replace(" ~ expr ~ ", '_zpid\\s*$', '', 'i')") }}
+{%- endmacro %}
+
+{% macro normalize_zpid(number_expr) -%}
+    ({{ numeric_to_integer(number_expr, 'bigint') }})::text collate "C"
 {%- endmacro %}
 
 {#- zpid validity on the normalized text (positive, at most 15 digits). -#}
@@ -38,12 +41,13 @@
 {%- endmacro %}
 
 {#- A 5-digit zip from a zip column as text: '77494', '77494-1234', 8701 -> '08701',
-    '8701.0' -> '08701'. Else NULL. -#}
-{% macro normalize_zip(expr) -%}
+    '8701.0' -> '08701'. Else NULL. number_expr: the text's safe_cast_numeric(), worked out
+    in an earlier step (evaluate_once_per_row(), as for normalize_zpid()). -#}
+{% macro normalize_zip(expr, number_expr) -%}
     (case
         when btrim({{ expr }}) ~ '^[0-9]{5}(-?[0-9]{4})?$' then left(btrim({{ expr }}), 5)
-        when {{ numeric_to_integer(safe_cast_numeric(expr)) }} between 0 and 99999
-            then lpad({{ numeric_to_integer(safe_cast_numeric(expr)) }}::text, 5, '0')
+        when {{ numeric_to_integer(number_expr) }} between 0 and 99999
+            then lpad({{ numeric_to_integer(number_expr) }}::text, 5, '0')
     end)
 {%- endmacro %}
 

@@ -1,7 +1,10 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ nested_loops_allowed() }}",
+        pre_hook=[
+            "{{ nested_loops_allowed() }}",
+            "{{ parallel_workers_in_full_build() }}",
+        ],
         post_hook=[
             "{{ index_first_row_of_file() }}",
             after_commit("{{ vacuum_built_table() }}"),
@@ -60,8 +63,8 @@ staged_rows as (
 keyed as not materialized (
     select
         staged_rows.*,
-        {{ normalize_zpid('staged_rows.zpid_text') }} as zpid,
-        {{ normalize_zip('staged_rows.zip_code_text') }} as zip_code_from_column,
+        {{ zpid_number('staged_rows.zpid_text') }} as zpid_number,
+        {{ safe_cast_numeric('staged_rows.zip_code_text') }} as zip_code_number,
         substring(staged_rows.label from '(?i)zip:\s*([0-9]{5})') as zip_code_from_label,
         {{ normalize_text('staged_rows.address_text') }} as address_upper,
         {{ normalize_text('staged_rows.city_text') }} as city_from_column,
@@ -88,6 +91,8 @@ abbreviated_streets as (
 addressed as (
     select
         keyed.*,
+        {{ normalize_zpid('keyed.zpid_number') }} as zpid,
+        {{ normalize_zip('keyed.zip_code_text', 'keyed.zip_code_number') }} as zip_code_from_column,
         abbreviated_streets.abbreviated_street,
         regexp_match(
             keyed.address_upper, ', ([^,]+), ([A-Z]{2}) ([0-9]{5})(?:-?[0-9]{4})?$'
