@@ -30,7 +30,10 @@
 {%- endmacro %}
 
 {#- A numeric value that is a whole number within the range of `data_type`, else NULL.
-    With round=true, fractions are rounded to the nearest whole number first. -#}
+    With round=true, fractions are rounded to the nearest whole number first.
+    It reads numeric_expr four times: give it a column, a cast worked out in an earlier
+    step (evaluate_once_per_row()), not the cast itself, whose regular expression would
+    then run four times a row (staging's `typed` step; normalize_zpid()). -#}
 {% macro numeric_to_integer(numeric_expr, data_type='integer', round=false) -%}
     {%- set bounds = {
         'smallint': ('-32768', '32767'),
@@ -43,10 +46,6 @@
             and {{ value }} between {{ bounds[data_type][0] }} and {{ bounds[data_type][1] }}
             then ({{ value }})::{{ data_type }}
     end)
-{%- endmacro %}
-
-{% macro safe_cast_integer(expr, data_type='integer', round=false) -%}
-    {{ numeric_to_integer(safe_cast_numeric(expr), data_type, round) }}
 {%- endmacro %}
 
 {#- An ISO 8601 date or timestamp ('2025-01-02', '2025-01-02T03:04:05.123456',
