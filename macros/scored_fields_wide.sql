@@ -2,7 +2,7 @@
     Agreement with the consensus, one row per report instead of one per field report.
     Comparing a report's own row with its listing's consensus row, field by field, gives
     the same counts as joining the 16 field reports of every report to the consensus
-    values, without unpivoting and sorting them (miner_attestations,
+    values, without unpivoting and sorting them (int_report_attestations,
     int_miner_listing_agreement).
 -#}
 

@@ -394,7 +394,7 @@ def realtime_query() -> tuple[float, float, int]:
     samples = []
     with psycopg.connect(autocommit=True) as conn:
         conn.execute("vacuum analyze intermediate.int_unified_listings")
-        conn.execute("vacuum analyze marts.miner_attestations")
+        conn.execute("vacuum analyze intermediate.int_report_attestations")
         returned = len(conn.execute(query).fetchall())  # warm-up
         for _ in range(20):
             start = time.perf_counter()

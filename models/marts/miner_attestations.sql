@@ -1,124 +1,32 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='changed_rows',
-        unique_key='zpid',
-        listing_slices=true,
-        row_key=['attestation_id'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['attestation_id'], 'unique': true},
-            {'columns': ['zpid']},
-            {'columns': ['miner_hotkey']},
-        ],
-        post_hook="{{ record_incremental_watermark() }}",
-    )
-}}
+{{ config(materialized='view') }}
 
 {#-
-    One row per report of a listing by a miner in a file: who said what, when, from which
-    file and job, with the hash, the duplicate and validation flags, and how much of the
-    report agrees with the consensus. Incremental: a run recomputes every attestation of
-    the listings its new reports touch (their consensus, hence validation_score, moved).
+    One row per report of a listing by a miner in a file: int_report_attestations (stored,
+    indexed, incremental) with each report's validation_timestamp, its listing's latest
+    report time (int_unified_listings.last_updated_at). Read when queried, so that a new
+    report does not rewrite every attestation of its listing.
+
+    One select, without the project's import CTEs, as unified_listings: PostgreSQL then
+    flattens the view into the query that reads it, a filter on zpid or miner_hotkey uses
+    int_report_attestations' indexes, and a query that does not read validation_timestamp
+    does not join at all (a left join on int_unified_listings' unique zpid index).
 -#}
 
-with
-{% if is_incremental() %}
-touched_listings as (
-    {{ touched_zpids() }}
-),
-{% endif %}
--- read where it is used: four readers would otherwise make PostgreSQL copy every report
--- (0.8 GB of temporary files in a 1M-row full build)
-listing_reports as not materialized (
-    select * from {{ ref('int_listing_reports') }}
-    {{- only_listings_to_build() }}
-),
-
-listing_consensus as (
-    select * from {{ ref('listing_consensus') }}
-    {{- only_listings_to_build() }}
-),
-
-report_origins as (
-    select * from {{ ref('int_report_origins') }}
-    {{- only_listings_to_build() }}
-),
-
-source_files as (
-    select * from {{ ref('stg_raw__source_files') }}
-),
-
-miner_uids as (
-    select * from {{ ref('miner_uids') }}
-),
-
-consensus_by_listing as (
-    {{ scored_consensus_by_listing('listing_consensus') }}
-),
-
--- per report: of its scored fields with a value and a consensus value, how many, and how
--- many equal the consensus (macros/scored_fields_wide.sql)
-field_agreement as (
-    select
-        listing_reports.attestation_id,
-        {{ scored_fields_agreeing('listing_reports', 'consensus_by_listing', false) }}
-            as agreeing_fields,
-        {{ scored_fields_compared('listing_reports', 'consensus_by_listing') }}
-            as compared_fields
-    from listing_reports
-    inner join consensus_by_listing on listing_reports.zpid = consensus_by_listing.zpid
-),
-
-report_order as (
-    select
-        attestation_id,
-        -- the same miner reporting the same listing content again
-        row_number() over (
-            partition by miner_hotkey, data_hash
-            order by submitted_at, file_id, row_index
-        ) > 1 as is_duplicate
-    from listing_reports
-),
-
--- the consensus a report is scored against is the one as of the listing's latest report.
--- Grouped, not windowed: a window would sort every report by listing a second time.
-listing_validation as (
-    select
-        zpid,
-        max(submitted_at) as validation_timestamp
-    from listing_reports
-    group by zpid
-),
-
-final as (
-    select
-        listing_reports.attestation_id,
-        listing_reports.miner_hotkey,
-        miner_uids.miner_uid,
-        listing_reports.zpid,
-        listing_reports.submitted_at as submission_timestamp,
-        source_files.claimed_submitted_at as claimed_submission_timestamp,
-        source_files.job_id,
-        source_files.parquet_file_path,
-        source_files.row_count::integer as record_count,
-        listing_reports.data_hash,
-        -- the same miner again, or a copy of another miner's observation
-        report_order.is_duplicate or report_origins.report_kind = 'copy' as is_duplicate,
-        listing_reports.is_valid as is_validated,
-        listing_validation.validation_timestamp,
-        round(
-            field_agreement.agreeing_fields::numeric
-            / nullif(field_agreement.compared_fields, 0),
-            6
-        ) as validation_score
-    from listing_reports
-    inner join report_order on listing_reports.attestation_id = report_order.attestation_id
-    inner join listing_validation on listing_reports.zpid = listing_validation.zpid
-    inner join report_origins on listing_reports.attestation_id = report_origins.attestation_id
-    inner join source_files on listing_reports.file_id = source_files.file_id
-    left join field_agreement on listing_reports.attestation_id = field_agreement.attestation_id
-    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey
-)
-
-select * from final
+select
+    attestations.attestation_id,
+    attestations.miner_hotkey,
+    attestations.miner_uid,
+    attestations.zpid,
+    attestations.submission_timestamp,
+    attestations.claimed_submission_timestamp,
+    attestations.job_id,
+    attestations.parquet_file_path,
+    attestations.record_count,
+    attestations.data_hash,
+    attestations.is_duplicate,
+    attestations.is_validated,
+    listings.last_updated_at as validation_timestamp,
+    attestations.validation_score
+from {{ ref('int_report_attestations') }} as attestations
+left join {{ ref('int_unified_listings') }} as listings
+    on attestations.zpid = listings.zpid

@@ -20,6 +20,7 @@ MARTS = {
     "marts.unified_listings": "zpid",
     "marts.listing_consensus": "zpid, field_name, field_value",
     "marts.miner_attestations": "attestation_id",
+    "intermediate.int_report_attestations": "attestation_id",
     "intermediate.int_miner_listing_agreement": "zpid, miner_hotkey",
     "intermediate.int_source_files_checked": "file_id",
     "marts.miner_performance": "miner_hotkey",

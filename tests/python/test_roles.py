@@ -71,7 +71,7 @@ def test_reader_reads_marts_only(built) -> None:
         "select * from staging.stg_raw__listing_rows",
         "select * from intermediate.incremental_watermarks",
         "insert into marts.listing_consensus (zpid) values ('x')",
-        "delete from marts.miner_attestations",
+        "delete from marts.miner_reliability",
         "truncate marts.listing_consensus",
         "create table marts.mine (x int)",
         "insert into raw.schema_migrations (version) values (999)",

@@ -273,7 +273,7 @@ def test_the_api_connects_as_a_reader_that_cannot_write_or_read_raw(api, network
     refused = [
         "select * from raw.source_files limit 1",
         "select * from staging.stg_raw__source_files limit 1",
-        "delete from marts.miner_attestations",
+        "delete from marts.listing_consensus",
         "update marts.miner_performance set files_loaded = 0",
         "create table marts.intruder (x int)",
         "drop view marts.unified_listings",
