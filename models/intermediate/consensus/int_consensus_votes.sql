@@ -23,7 +23,7 @@
     scores sources on, and the votes int_coordinated_groups pairs).
     Worked out per (listing, source) on whole reports, newest first, then one row per
     field: the reports are sorted once, not once per field, and the windows over each
-    source's newer and older observations need no sort per group.
+    source's newer observations and over all of them need no sort per group.
     Incremental by listing, like int_report_origins.
 -#}
 
@@ -45,7 +45,11 @@ report_origins as (
 
 -- each source's original observations of each listing, newest first, with every field
 -- as canonical text and, per field: whether this is the source's newest value of it (no
--- newer observation of the source has the field) and the values of its older ones
+-- newer observation of the source has the field) and, on that observation only, every
+-- value the source observed for the field, newest first. Over the whole group, that
+-- array is aggregated once per (listing, source); over a frame of the older
+-- observations, which moves with each row, it was aggregated again for every row,
+-- quadratic in the source's observations of the listing (a daily re-scrape for a year).
 observations as (
     select
         {%- for field in listing_fields() %}
@@ -53,8 +57,12 @@ observations as (
         {%- set value = canonical_text(column, field.data_type) %}
         {{ value }} as {{ field.name }},
         count({{ column }}) over newer_observations = 0 as {{ field.name }}_is_newest,
-        array_agg({{ value }}) filter (where {{ column }} is not null) over older_observations
-            as {{ field.name }}_older_values,
+        case
+            when {{ column }} is not null and count({{ column }}) over newer_observations = 0
+                then
+                    array_agg({{ value }}) filter (where {{ column }} is not null)
+                        over every_observation
+        end as {{ field.name }}_observed_values,
         {%- endfor %}
         report_origins.zpid,
         report_origins.source_id,
@@ -73,7 +81,9 @@ observations as (
                 report_origins.row_index desc
         ),
         newer_observations as (newest_first rows between unbounded preceding and 1 preceding),
-        older_observations as (newest_first rows between 1 following and unbounded following)
+        every_observation as (
+            newest_first rows between unbounded preceding and unbounded following
+        )
 ),
 
 -- per listing and field: how many sources vote (with their newest value of it), and
@@ -108,7 +118,7 @@ field_observations as (
         observed_fields.is_disputed,
         -- the older values that differ from it
         array_remove(
-            coalesce(observed_fields.older_values, '{}'), observed_fields.field_value
+            coalesce(observed_fields.observed_values, '{}'), observed_fields.field_value
         ) as replaced_values
     from observations_in_listing as observations
     cross join
@@ -119,13 +129,13 @@ field_observations as (
                 '{{ field.name }}' collate "C",
                 observations.{{ field.name }},
                 observations.{{ field.name }}_is_newest,
-                observations.{{ field.name }}_older_values,
+                observations.{{ field.name }}_observed_values,
                 observations.{{ field.name }}_voting_sources,
                 observations.{{ field.name }}_is_disputed
             ){{ ',' if not loop.last }}
             {%- endfor %}
         ) as observed_fields (
-            field_name, field_value, is_newest, older_values, voting_sources, is_disputed
+            field_name, field_value, is_newest, observed_values, voting_sources, is_disputed
         )
     where observed_fields.field_value is not null and observed_fields.is_newest
 ),

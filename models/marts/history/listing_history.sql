@@ -44,8 +44,8 @@ observed_reports as (
 
 -- each report in its miner's own order (by observation time): its place in that order,
 -- and per field with a value: whether the miner reported the field before, and when the
--- miner's next report of the field replaces it. The reports are sorted once per
--- (listing, miner), not once per field.
+-- miner's next report of the field replaces it. The reports are sorted per (listing,
+-- miner), once in each direction, not once per field.
 reports_in_miner_order as (
     select
         {%- for field in listing_fields() if field.name != 'datetime' %}
@@ -70,7 +70,21 @@ reports_in_miner_order as (
                 observed_reports.row_index
         ),
         earlier_reports as (miner_sequence rows between unbounded preceding and 1 preceding),
-        later_reports as (miner_sequence rows between 1 following and unbounded following)
+        -- the miner's later reports, as the reports before this one newest first: a frame
+        -- that starts at the group's first row grows one row at a time, where one that
+        -- ends at its last row (`1 following and unbounded following`) is aggregated
+        -- again for every row (min has no inverse), quadratic in the miner's reports of
+        -- the listing (a daily re-scrape for a year). Its own sort, within each
+        -- (listing, miner) group the first sort made.
+        later_reports as (
+            partition by observed_reports.zpid, observed_reports.miner_hotkey
+            order by
+                observed_reports.observed_at desc,
+                observed_reports.submitted_at desc,
+                observed_reports.file_id desc,
+                observed_reports.row_index desc
+            rows between unbounded preceding and 1 preceding
+        )
 ),
 
 -- per report and field, across the listing: whether more than one value was ever
