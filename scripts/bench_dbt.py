@@ -5,7 +5,10 @@ scratch database of its own on the PostgreSQL in use (PG* or the embedded one):
 
 1. simulates a network of about that many raw rows with `resi simulate` (cached in
    --work DIR/sim-<rows> when --work is given, so a rerun skips it) and loads it with
-   `resi load`;
+   `resi load`; with --rescrapes N, then N more files of one miner, each re-reporting the
+   same 1,000 listings an hour after the one before (a history N reports deep for those
+   listings, as a miner's daily re-scrapes make it; the simulator gives about two
+   reports per listing and miner);
 2. times the reference: the one plain SQL statement of scripts/bench_reference.sql, the
    core result (one row per listing, each field by the majority of the miners' latest
    reports) computed straight from raw, simplified. It runs before the models, as it
@@ -54,7 +57,7 @@ rows: 5.2 s added up with 4 threads and 2.5 s with 1, in a run of 2.2 and 2.7 s)
 Scratch databases are dropped at the end unless --keep.
 
     .venv/bin/python scripts/bench_dbt.py [--rows 100000 1000000 ...] [--incremental-runs 3]
-        [--keep] [--work DIR] [--temp-file-limit 8GB]
+        [--rescrapes 0] [--keep] [--work DIR] [--temp-file-limit 8GB]
 """
 
 from __future__ import annotations
@@ -446,13 +449,26 @@ def load_scoring() -> ModuleType:
     return scoring
 
 
-def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
-    """Simulate (unless sim holds a network already) and load; (raw rows, raw bytes)."""
+def write_rescrapes(sim: Path, out: Path, files: int) -> None:
+    """`files` new files in `out` (unless it holds them already), each re-reporting the
+    1,000 listings of the one before, an hour later (write_new_file)."""
+    if len(list(out.rglob("*.parquet"))) == files:
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    for _ in range(files):
+        write_new_file([sim / "bucket", out], out)
+
+
+def simulate_and_load(rows: int, miners: int, sim: Path, rescrapes: Path | None) -> tuple[int, int]:
+    """Simulate (unless sim holds a network already) and load it, then the re-scrapes'
+    folder if any; (raw rows, raw bytes)."""
     if not (sim / "truth" / "miners.json").exists():
         listings = max(100, round(rows / ROWS_PER_LISTING))
         print(f"  simulating {listings:,} listings from {miners} miners ...", flush=True)
         resi("simulate", str(sim), "--listings", str(listings), "--miners", str(miners))
     load_s = resi("load", str(sim / "bucket"))
+    if rescrapes is not None:
+        load_s += resi("load", str(rescrapes))
     with psycopg.connect(autocommit=True) as conn:
         row = conn.execute(
             "select count(*), pg_total_relation_size('raw.listing_rows') from raw.listing_rows"
@@ -462,13 +478,14 @@ def simulate_and_load(rows: int, miners: int, sim: Path) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def timed_incremental_builds(sim: Path, new_files: Path, runs: int) -> list[Build]:
-    """`runs` times: write and load one new file, then time the incremental build."""
+def timed_incremental_builds(buckets: list[Path], new_files: Path, runs: int) -> list[Build]:
+    """`runs` times: write and load one new file (after the newest object of `buckets`),
+    then time the incremental build."""
     shutil.rmtree(new_files, ignore_errors=True)
     builds: list[Build] = []
     for run in range(1, runs + 1):
         out = new_files / f"run-{run}"
-        new_file = write_new_file([sim / "bucket", new_files], out)
+        new_file = write_new_file([*buckets, new_files], out)
         resi("load", str(out))
         print(
             f"  incremental build {run} of {runs} after one new file ({new_file.name}) ...",
@@ -479,12 +496,17 @@ def timed_incremental_builds(sim: Path, new_files: Path, runs: int) -> list[Buil
 
 
 def measure_size(
-    rows: int, miners: int, work: Path, database_name: str, incremental_runs: int
+    rows: int, miners: int, work: Path, database_name: str, incremental_runs: int, rescrapes: int
 ) -> SizeResult | SizeFailure:
     """Everything at one size, in the database `database_name` (already created and in
     use); what was measured before the full build failed, if it did."""
     sim = work / f"sim-{rows}"
-    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim)
+    buckets = [sim / "bucket"]
+    if rescrapes:
+        buckets.append(work / f"rescrapes-{rows}-{rescrapes}")
+        print(f"  {rescrapes} re-scrapes of 1,000 listings by one miner ...", flush=True)
+        write_rescrapes(sim, buckets[-1], rescrapes)
+    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim, buckets[-1] if rescrapes else None)
     print("  reference (scripts/bench_reference.sql) ...", flush=True)
     reference_s = run_reference()
     resi("dbt", "seed", "--quiet")
@@ -498,7 +520,7 @@ def measure_size(
     storage = storage_by_schema(schemas)
     reference_listings, price_agrees = compare_reference()
 
-    incrementals = timed_incremental_builds(sim, work / f"new-{rows}", incremental_runs)
+    incrementals = timed_incremental_builds(buckets, work / f"new-{rows}", incremental_runs)
     print("  incremental build with no new file ...", flush=True)
     no_new_data = timed_build(*DBT_RUN)
 
@@ -695,6 +717,13 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="incremental builds after the full build, one new file each",
     )
+    parser.add_argument(
+        "--rescrapes",
+        type=int,
+        default=0,
+        help="files of one miner re-reporting the same 1,000 listings, loaded before the"
+        " full build: a history this many reports deep for them",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases and files")
     parser.add_argument("--work", type=Path, help="folder for the simulated networks (kept)")
     parser.add_argument(
@@ -705,6 +734,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.incremental_runs < 1:
         parser.error("--incremental-runs must be at least 1")
+    if args.rescrapes < 0:
+        parser.error("--rescrapes must be 0 or more")
 
     server = database.libpq_env()
     work = args.work or Path(tempfile.mkdtemp(prefix="resi-bench-dbt-"))
@@ -718,7 +749,11 @@ def main(argv: list[str] | None = None) -> int:
             limit_temp_files(server, name, args.temp_file_limit)
             os.environ.update({**server, "PGDATABASE": name})
             try:
-                results.append(measure_size(rows, args.miners, work, name, args.incremental_runs))
+                results.append(
+                    measure_size(
+                        rows, args.miners, work, name, args.incremental_runs, args.rescrapes
+                    )
+                )
             finally:
                 if args.keep:
                     kept.append(name)
