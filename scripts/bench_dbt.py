@@ -459,16 +459,17 @@ def write_rescrapes(sim: Path, out: Path, files: int) -> None:
         write_new_file([sim / "bucket", out], out)
 
 
-def simulate_and_load(rows: int, miners: int, sim: Path, rescrapes: Path | None) -> tuple[int, int]:
-    """Simulate (unless sim holds a network already) and load it, then the re-scrapes'
-    folder if any; (raw rows, raw bytes)."""
+def simulate(rows: int, miners: int, sim: Path) -> None:
+    """Simulate a network of about `rows` raw rows into sim, unless it holds one already."""
     if not (sim / "truth" / "miners.json").exists():
         listings = max(100, round(rows / ROWS_PER_LISTING))
         print(f"  simulating {listings:,} listings from {miners} miners ...", flush=True)
         resi("simulate", str(sim), "--listings", str(listings), "--miners", str(miners))
-    load_s = resi("load", str(sim / "bucket"))
-    if rescrapes is not None:
-        load_s += resi("load", str(rescrapes))
+
+
+def load(buckets: list[Path]) -> tuple[int, int]:
+    """Load each folder in turn; (raw rows, raw bytes)."""
+    load_s = sum(resi("load", str(bucket)) for bucket in buckets)
     with psycopg.connect(autocommit=True) as conn:
         row = conn.execute(
             "select count(*), pg_total_relation_size('raw.listing_rows') from raw.listing_rows"
@@ -501,12 +502,13 @@ def measure_size(
     """Everything at one size, in the database `database_name` (already created and in
     use); what was measured before the full build failed, if it did."""
     sim = work / f"sim-{rows}"
+    simulate(rows, miners, sim)
     buckets = [sim / "bucket"]
     if rescrapes:
         buckets.append(work / f"rescrapes-{rows}-{rescrapes}")
         print(f"  {rescrapes} re-scrapes of 1,000 listings by one miner ...", flush=True)
         write_rescrapes(sim, buckets[-1], rescrapes)
-    raw_rows, raw_bytes = simulate_and_load(rows, miners, sim, buckets[-1] if rescrapes else None)
+    raw_rows, raw_bytes = load(buckets)
     print("  reference (scripts/bench_reference.sql) ...", flush=True)
     reference_s = run_reference()
     resi("dbt", "seed", "--quiet")
