@@ -13,7 +13,7 @@
                 and attrelid in (
                     to_regclass('{{ generate_schema_name("intermediate", none) }}.int_listing_reports'),
                     to_regclass('{{ generate_schema_name("marts", none) }}.listing_consensus'),
-                    to_regclass('{{ generate_schema_name("marts", none) }}.listing_history')
+                    to_regclass('{{ generate_schema_name("intermediate", none) }}.int_listing_intervals')
                 )
                 and attcollation <> 'pg_catalog."C"'::regcollation
         {%- endset -%}

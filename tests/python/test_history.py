@@ -37,6 +37,7 @@ SELECT = [
 ]
 HISTORY_MARTS = {
     "marts.listing_history": "zpid, field_name, valid_from",
+    "intermediate.int_listing_intervals": "zpid, field_name, valid_from",
     "marts.listing_changes": "zpid, field_name, changed_at",
 }
 

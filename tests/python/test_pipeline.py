@@ -29,6 +29,7 @@ MARTS = {
     "intermediate.int_source_reliability": "source_id, field_name",
     "intermediate.int_consensus_votes": "zpid, field_name, source_id",
     "marts.listing_history": "zpid, field_name, valid_from",
+    "intermediate.int_listing_intervals": "zpid, field_name, valid_from",
     "marts.listing_changes": "zpid, field_name, changed_at",
 }
 
