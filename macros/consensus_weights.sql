@@ -12,16 +12,33 @@
     as when it was last computed, so its rows cannot differ from a full refresh.
 -#}
 
+{#- consensus_applied_weights was keyed by source_id (text) before the sources had keys
+    (source_key, macros/source_id_of.sql): such a table is dropped, so the next run finds
+    no weights applied and recomputes every listing that has votes. -#}
 {% macro create_consensus_weights_tables() %}
-    create schema if not exists {{ generate_schema_name('intermediate', none) }};
-    create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights (
-        source_id text collate "C" not null,
+    {%- set schema = generate_schema_name('intermediate', none) %}
+    create schema if not exists {{ schema }};
+    do $$
+    begin
+        if exists (
+            select from information_schema.columns
+            where
+                table_schema = '{{ schema }}'
+                and table_name = 'consensus_applied_weights'
+                and column_name = 'source_id'
+        ) then
+            drop table {{ schema }}.consensus_applied_weights;
+        end if;
+    end
+    $$;
+    create table if not exists {{ schema }}.consensus_applied_weights (
+        source_key bigint not null,
         field_name text collate "C" not null,
         weight numeric,
         is_trusted boolean,
-        primary key (source_id, field_name)
+        primary key (source_key, field_name)
     );
-    create table if not exists {{ generate_schema_name('intermediate', none) }}.consensus_moved_listings (
+    create table if not exists {{ schema }}.consensus_moved_listings (
         zpid text collate "C" not null,
         moved_at timestamptz not null,
         primary key (zpid, moved_at)
@@ -32,7 +49,7 @@
     votes of the moved (source, field) pairs, found in one scan of the votes (a hash join
     with the pairs, 1.6 s at 1M raw rows). When no weight moved (every run between
     re-estimations) the one-time test `exists (select from moved)` skips the scan, so the
-    votes need no (source_id, field_name) index, which every incremental run paid for on
+    votes need no (source_key, field_name) index, which every incremental run paid for on
     insert.
     A full build recomputes every listing, so it records every listing, read from the
     reports' zpid index: looking up the votes of every source (all of them "moved" from no
@@ -45,12 +62,12 @@
     {%- else %}
     with moved as (
         select
-            coalesce(current_weights.source_id, applied.source_id) as source_id,
+            coalesce(current_weights.source_key, applied.source_key) as source_key,
             coalesce(current_weights.field_name, applied.field_name) as field_name
         from {{ ref('int_source_reliability') }} as current_weights
         full outer join {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights as applied
             on
-                current_weights.source_id = applied.source_id
+                current_weights.source_key = applied.source_key
                 and current_weights.field_name = applied.field_name
         where
             current_weights.weight is distinct from applied.weight
@@ -62,7 +79,7 @@
         exists (select from moved)
         and exists (
             select from moved
-            where votes.source_id = moved.source_id and votes.field_name = moved.field_name
+            where votes.source_key = moved.source_key and votes.field_name = moved.field_name
         )
     {%- endif %}
     on conflict do nothing
@@ -72,6 +89,6 @@
 {% macro record_consensus_applied_weights() %}
     delete from {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights;
     insert into {{ generate_schema_name('intermediate', none) }}.consensus_applied_weights
-    select source_id, field_name, weight, is_trusted
+    select source_key, field_name, weight, is_trusted
     from {{ ref('int_source_reliability') }}
 {% endmacro %}

@@ -4,10 +4,10 @@
     says why). This macro is its vote: given each source's current vote and each source's
     weight, it tallies every value of every (listing, field).
 
-    votes:   one row per (zpid, field_name, source_id): the source's latest original
+    votes:   one row per (zpid, field_name, source_key): the source's latest original
              observation of the field (int_consensus_votes): field_value, observed_at,
              earlier_values (text[]: other values this same source observed before).
-    weights: one row per (source_id, field_name): weight (log-odds of the source's
+    weights: one row per (source_key, field_name): weight (log-odds of the source's
              accuracy on the field) and is_trusted (accuracy at or above
              var consensus_trusted_accuracy). A source without a row gets the prior weight.
 
@@ -33,7 +33,7 @@
             votes.zpid,
             votes.field_name,
             votes.field_value,
-            votes.source_id,
+            votes.source_key,
             votes.observed_at,
             votes.earlier_values,
             coalesce(weights.weight, {{ consensus_prior_weight() }}) as weight,
@@ -41,7 +41,7 @@
         from {{ votes }} as votes
         left join {{ weights }} as weights
             on
-                votes.source_id = weights.source_id
+                votes.source_key = weights.source_key
                 and votes.field_name = weights.field_name
     ),
 
@@ -57,7 +57,7 @@
         from {{ votes }} as votes
         inner join {{ weights }} as weights
             on
-                votes.source_id = weights.source_id
+                votes.source_key = weights.source_key
                 and votes.field_name = weights.field_name
         cross join lateral jsonb_array_elements_text(votes.earlier_values) as earlier (field_value)
         where weights.is_trusted and votes.earlier_values != '[]'::jsonb

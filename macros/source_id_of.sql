@@ -21,3 +21,37 @@
         {{ hotkey_expr }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- One row per hotkey that has a file: its source (source_id_of) and the source's key,
+    source_key: the file_id of the first file of any of the source's hotkeys. The models
+    that store a row per vote keep the key (8 bytes) rather than the source's text (49
+    bytes for a hotkey). raw.source_files is append-only and its ids grow, so a source's
+    key never changes once it has a file, and a full build gives the same keys as
+    incremental runs. (A seed that moves a hotkey to another coldkey changes sources and
+    keys alike: the seed's instruction rebuilds int_report_origins and all after it.) -#}
+{% macro hotkey_sources() %}
+    select
+        first_files.miner_hotkey,
+        {{ source_id_of('first_files.miner_hotkey', 'miner_uids') }} as source_id,
+        min(first_files.file_id) over (
+            partition by {{ source_id_of('first_files.miner_hotkey', 'miner_uids') }}
+        ) as source_key
+    from (
+        select
+            miner_hotkey,
+            min(file_id) as file_id
+        from {{ ref('stg_raw__source_files') }}
+        where miner_hotkey is not null
+        group by miner_hotkey
+    ) as first_files
+    left join {{ ref('miner_uids') }} as miner_uids
+        on first_files.miner_hotkey = miner_uids.miner_hotkey
+{% endmacro %}
+
+{#- One row per source: its key and its source_id (hotkey_sources()). -#}
+{% macro source_names() %}
+    select distinct
+        hotkey_sources.source_key,
+        hotkey_sources.source_id
+    from ({{ hotkey_sources() }}) as hotkey_sources
+{% endmacro %}

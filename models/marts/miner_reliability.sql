@@ -48,6 +48,7 @@ hotkeys as (
     select
         miner_hotkey,
         min(source_id) as source_id,
+        min(source_key) as source_key,
         count(*) as reports_count,
         count(*) filter (where report_kind = 'original') as original_reports,
         count(*) filter (where report_kind = 'copy') as copied_reports,
@@ -66,12 +67,12 @@ main_origin as (
 
 reliability as (
     select
-        source_id,
+        source_key,
         sum(compared_votes) as compared_votes,
         sum(agreeing_votes) as agreeing_votes,
         count(*) filter (where is_trusted) as trusted_fields
     from source_reliability
-    group by source_id
+    group by source_key
 ),
 
 -- the hotkey's current votes on scored fields (the votes that are its reports), against
@@ -123,7 +124,7 @@ final as (
         ) as settled_agreement
     from hotkeys
     left join main_origin on hotkeys.miner_hotkey = main_origin.miner_hotkey
-    left join reliability on hotkeys.source_id = reliability.source_id
+    left join reliability on hotkeys.source_key = reliability.source_key
     left join coordinated_groups on hotkeys.source_id = coordinated_groups.source_id
     left join vote_outcomes on hotkeys.miner_hotkey = vote_outcomes.miner_hotkey
     left join miner_uids on hotkeys.miner_hotkey = miner_uids.miner_hotkey

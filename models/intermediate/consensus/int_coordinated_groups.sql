@@ -42,6 +42,11 @@ report_origins as (
     select * from {{ ref('int_report_origins') }}
 ),
 
+-- each source's key and name (macros/source_id_of.sql): the votes hold the key
+sources as (
+    {{- source_names() }}
+),
+
 -- What is joined and counted below is small: the votes on fields that hold a disputed
 -- value, and the listings of the sources that pass the vote tests (none on an honest
 -- network). Joining every vote to every other vote on its field and pairing every two
@@ -96,13 +101,14 @@ pushed_field_votes as (
         votes.zpid,
         votes.field_name,
         votes.field_value,
-        votes.source_id,
+        sources.source_id,
         votes.field_value = any(disputed_fields.disputed_values) as is_disputed_vote
     from votes
     inner join disputed_fields
         on
             votes.zpid = disputed_fields.zpid
             and votes.field_name = disputed_fields.field_name
+    inner join sources on votes.source_key = sources.source_key
     where
         votes.is_disputed
         and votes.field_name in {{ scored_field_names_sql() }}

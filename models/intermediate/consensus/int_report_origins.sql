@@ -24,6 +24,8 @@
     rows re-packed under another hotkey). Reports without a scrape `datetime` are always
     their own observation. A source is a hotkey, or its coldkey when the operator lists
     one in the miner_uids seed (column `coldkey`): hotkeys of one coldkey are one source.
+    source_key is the source's key, the file_id of its first file (hotkey_sources()):
+    the votes store it rather than the source's text.
 
     observed_at: the scrape `datetime`, but never later than the server time of the upload
     (a miner can claim any scrape time, not a future one).
@@ -43,8 +45,9 @@ listing_reports as (
     {{- only_listings_to_build() }}
 ),
 
-miner_uids as (
-    select * from {{ ref('miner_uids') }}
+-- each hotkey's source and the source's key (macros/source_id_of.sql)
+hotkey_sources as (
+    {{- hotkey_sources() }}
 ),
 
 sourced as (
@@ -52,7 +55,8 @@ sourced as (
         listing_reports.attestation_id,
         listing_reports.zpid,
         listing_reports.miner_hotkey,
-        {{ source_id_of('listing_reports.miner_hotkey', 'miner_uids') }} as source_id,
+        hotkey_sources.source_id,
+        hotkey_sources.source_key,
         listing_reports.submitted_at,
         listing_reports.file_id,
         listing_reports.row_index,
@@ -62,15 +66,14 @@ sourced as (
             listing_reports.attestation_id::text
         ) collate "C" as observation_key
     from listing_reports
-    -- the coldkey, when the seed has one (source_id_of)
-    left join miner_uids on listing_reports.miner_hotkey = miner_uids.miner_hotkey  -- noqa: ST11
+    left join hotkey_sources on listing_reports.miner_hotkey = hotkey_sources.miner_hotkey
 ),
 
 ordered as (
     select
         *,
         first_value(miner_hotkey) over observation as origin_hotkey,
-        first_value(source_id) over observation as origin_source_id,
+        first_value(source_key) over observation as origin_source_key,
         row_number() over observation as observation_rank
     from sourced
     window observation as (
@@ -85,6 +88,7 @@ final as (
         zpid,
         miner_hotkey,
         source_id,
+        source_key,
         origin_hotkey,
         observed_at,
         submitted_at,
@@ -92,7 +96,7 @@ final as (
         row_index,
         case
             when observation_rank = 1 then 'original'
-            when source_id = origin_source_id then 'reupload'
+            when source_key = origin_source_key then 'reupload'
             else 'copy'
         end as report_kind
     from ordered

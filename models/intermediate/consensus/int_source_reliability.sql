@@ -5,7 +5,7 @@
         tags=['estimate'],
         pre_hook="{{ delete_rows_before_replacing() }}",
         post_hook="{{ record_estimate() }}",
-        indexes=[{'columns': ['source_id', 'field_name'], 'unique': true}],
+        indexes=[{'columns': ['source_key', 'field_name'], 'unique': true}],
     )
 }}
 
@@ -35,6 +35,11 @@ scored_votes as not materialized (
     where field_name in {{ scored_field_names_sql() }}
 ),
 
+-- each source's key and name (macros/source_id_of.sql)
+sources as (
+    {{- source_names() }}
+),
+
 -- only disputed fields need the rounds: where every current vote is the same value, that
 -- value wins in every round and no vote for it can be superseded (a trusted source that
 -- replaced it would vote for another), so each of those votes is compared and agrees.
@@ -48,7 +53,7 @@ disputed_votes as (
         zpid,
         field_name,
         field_value,
-        source_id,
+        source_key,
         observed_at,
         earlier_values
     from scored_votes
@@ -58,18 +63,18 @@ disputed_votes as (
 -- a lone vote agrees only with itself: not compared
 settled_agreement as (
     select
-        source_id,
+        source_key,
         field_name,
         count(*) as compared_votes,
         count(*) as agreeing_votes
     from scored_votes
     where not is_disputed and voting_sources >= 2
-    group by source_id, field_name
+    group by source_key, field_name
 ),
 
 weights_0 as (
     select
-        null::text as source_id,
+        null::bigint as source_key,
         null::text as field_name,
         null::float8 as weight,
         null::boolean as is_trusted,
@@ -85,7 +90,7 @@ tally_{{ round }} as (
 
 disputed_agreement_{{ round }} as (
     select
-        disputed_votes.source_id,
+        disputed_votes.source_key,
         disputed_votes.field_name,
         count(*) as compared_votes,
         count(*) filter (where disputed_votes.field_value = winners.field_value)
@@ -106,12 +111,12 @@ disputed_agreement_{{ round }} as (
         -- a source that saw the settled value and then something else re-scraped a
         -- change the others have not seen (yet): not counted against it
         and not disputed_votes.earlier_values @> to_jsonb(winners.field_value)
-    group by disputed_votes.source_id, disputed_votes.field_name
+    group by disputed_votes.source_key, disputed_votes.field_name
 ),
 
 agreement_{{ round }} as (
     select
-        source_id,
+        source_key,
         field_name,
         sum(compared_votes) as compared_votes,
         sum(agreeing_votes) as agreeing_votes
@@ -120,12 +125,12 @@ agreement_{{ round }} as (
         union all
         select * from settled_agreement
     ) as both_kinds
-    group by source_id, field_name
+    group by source_key, field_name
 ),
 
 weights_{{ round }} as (
     select
-        source_id,
+        source_key,
         field_name,
         {{ accuracy_weight('accuracy') }} as weight,
         accuracy >= {{ var('consensus_trusted_accuracy') }} as is_trusted,
@@ -142,16 +147,18 @@ weights_{{ round }} as (
 {% endfor %}
 final as (
     select
-        source_id,
-        field_name,
-        compared_votes::bigint as compared_votes,
-        agreeing_votes::bigint as agreeing_votes,
-        round(accuracy::numeric, 6) as accuracy,
+        weights.source_key,
+        sources.source_id,
+        weights.field_name,
+        weights.compared_votes::bigint as compared_votes,
+        weights.agreeing_votes::bigint as agreeing_votes,
+        round(weights.accuracy::numeric, 6) as accuracy,
         -- rounded, so that one more agreeing vote rarely moves a weight (and with it the
         -- listings listing_consensus must recompute)
-        round(weight::numeric, 2) as weight,
-        is_trusted
-    from weights_{{ var('consensus_rounds') }}
+        round(weights.weight::numeric, 2) as weight,
+        weights.is_trusted
+    from weights_{{ var('consensus_rounds') }} as weights
+    left join sources on weights.source_key = sources.source_key
 )
 
 select * from final
