@@ -44,10 +44,14 @@ miner_uids as (
     select * from {{ ref('miner_uids') }}
 ),
 
+-- each source's key and name (macros/source_id_of.sql)
+sources as (
+    {{- source_names() }}
+),
+
 hotkeys as (
     select
         miner_hotkey,
-        min(source_id) as source_id,
         min(source_key) as source_key,
         count(*) as reports_count,
         count(*) filter (where report_kind = 'original') as original_reports,
@@ -94,7 +98,7 @@ final as (
     select
         hotkeys.miner_hotkey,
         miner_uids.miner_uid,
-        hotkeys.source_id,
+        sources.source_id,
         hotkeys.reports_count::bigint as reports_count,
         hotkeys.original_reports::bigint as original_reports,
         round(hotkeys.copied_reports::numeric / nullif(hotkeys.reports_count, 0), 6)
@@ -125,7 +129,8 @@ final as (
     from hotkeys
     left join main_origin on hotkeys.miner_hotkey = main_origin.miner_hotkey
     left join reliability on hotkeys.source_key = reliability.source_key
-    left join coordinated_groups on hotkeys.source_id = coordinated_groups.source_id
+    left join sources on hotkeys.source_key = sources.source_key
+    left join coordinated_groups on sources.source_id = coordinated_groups.source_id
     left join vote_outcomes on hotkeys.miner_hotkey = vote_outcomes.miner_hotkey
     left join miner_uids on hotkeys.miner_hotkey = miner_uids.miner_hotkey
 )

@@ -16,13 +16,19 @@ report_origins as (
     select * from {{ ref('int_report_origins') }}
 ),
 
+-- each hotkey's source (macros/source_id_of.sql)
+hotkey_sources as (
+    {{- hotkey_sources() }}
+),
+
 hotkeys as (
     select
-        source_id,
-        miner_hotkey,
-        min(submitted_at) as first_submitted_at
+        hotkey_sources.source_id,
+        report_origins.miner_hotkey,
+        min(report_origins.submitted_at) as first_submitted_at
     from report_origins
-    group by source_id, miner_hotkey
+    inner join hotkey_sources on report_origins.miner_hotkey = hotkey_sources.miner_hotkey
+    group by hotkey_sources.source_id, report_origins.miner_hotkey
 ),
 
 members as (

@@ -42,7 +42,8 @@ report_origins as (
     select * from {{ ref('int_report_origins') }}
 ),
 
--- each source's key and name (macros/source_id_of.sql): the votes hold the key
+-- each source's key and name (macros/source_id_of.sql): the votes and the origins hold
+-- the key
 sources as (
     {{- source_names() }}
 ),
@@ -206,9 +207,10 @@ paired_sources as (
 source_listings as (
     select distinct
         report_origins.zpid,
-        report_origins.source_id
+        sources.source_id
     from report_origins
-    inner join paired_sources on report_origins.source_id = paired_sources.source_id
+    inner join sources on report_origins.source_key = sources.source_key
+    inner join paired_sources on sources.source_id = paired_sources.source_id
     where report_origins.report_kind = 'original'
 ),
 

@@ -24,8 +24,8 @@
     rows re-packed under another hotkey). Reports without a scrape `datetime` are always
     their own observation. A source is a hotkey, or its coldkey when the operator lists
     one in the miner_uids seed (column `coldkey`): hotkeys of one coldkey are one source.
-    source_key is the source's key, the file_id of its first file (hotkey_sources()):
-    the votes store it rather than the source's text.
+    Stored as its key, source_key: the file_id of its first file (hotkey_sources(), which
+    also gives its source_id), 8 bytes rather than the source's 49.
 
     observed_at: the scrape `datetime`, but never later than the server time of the upload
     (a miner can claim any scrape time, not a future one).
@@ -45,7 +45,7 @@ listing_reports as (
     {{- only_listings_to_build() }}
 ),
 
--- each hotkey's source and the source's key (macros/source_id_of.sql)
+-- each hotkey's source key (macros/source_id_of.sql)
 hotkey_sources as (
     {{- hotkey_sources() }}
 ),
@@ -55,7 +55,6 @@ sourced as (
         listing_reports.attestation_id,
         listing_reports.zpid,
         listing_reports.miner_hotkey,
-        hotkey_sources.source_id,
         hotkey_sources.source_key,
         listing_reports.submitted_at,
         listing_reports.file_id,
@@ -87,7 +86,6 @@ final as (
         attestation_id,
         zpid,
         miner_hotkey,
-        source_id,
         source_key,
         origin_hotkey,
         observed_at,
