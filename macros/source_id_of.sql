@@ -22,13 +22,25 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- One row per hotkey that has a file: the file_id of its first file, the key the
+    models store for a miner (int_listing_intervals) and, through hotkey_sources(), for a
+    source. raw.source_files is append-only and its ids grow, so a hotkey's first file
+    never changes once it has one, and a full build gives the same keys as incremental
+    runs. -#}
+{% macro hotkey_first_files() %}
+    select
+        miner_hotkey,
+        min(file_id) as file_id
+    from {{ ref('stg_raw__source_files') }}
+    where miner_hotkey is not null
+    group by miner_hotkey
+{% endmacro %}
+
 {#- One row per hotkey that has a file: its source (source_id_of) and the source's key,
-    source_key: the file_id of the first file of any of the source's hotkeys. The models
-    that store a row per vote keep the key (8 bytes) rather than the source's text (49
-    bytes for a hotkey). raw.source_files is append-only and its ids grow, so a source's
-    key never changes once it has a file, and a full build gives the same keys as
-    incremental runs. (A seed that moves a hotkey to another coldkey changes sources and
-    keys alike: the seed's instruction rebuilds int_report_origins and all after it.) -#}
+    source_key: the first file of any of the source's hotkeys (hotkey_first_files()). The
+    models that store a row per vote keep the key (8 bytes) rather than the source's text
+    (49 bytes for a hotkey). (A seed that moves a hotkey to another coldkey changes sources
+    and keys alike: the seed's instruction rebuilds int_report_origins and all after it.) -#}
 {% macro hotkey_sources() %}
     select
         first_files.miner_hotkey,
@@ -36,14 +48,7 @@
         min(first_files.file_id) over (
             partition by {{ source_id_of('first_files.miner_hotkey', 'miner_uids') }}
         ) as source_key
-    from (
-        select
-            miner_hotkey,
-            min(file_id) as file_id
-        from {{ ref('stg_raw__source_files') }}
-        where miner_hotkey is not null
-        group by miner_hotkey
-    ) as first_files
+    from ({{ hotkey_first_files() }}) as first_files
     left join {{ ref('miner_uids') }} as miner_uids
         on first_files.miner_hotkey = miner_uids.miner_hotkey
 {% endmacro %}

@@ -24,9 +24,9 @@
     one), so no listing's rows are left stale; the listing_changes mart, whose listings
     can lose all their changes, deletes them first.
 
-    A miner's key is the file_id of its first file. raw.source_files is append-only and
-    its ids grow, so a miner's key never changes once it has a file, and a full build gives
-    the same keys as incremental runs. Stored as hotkeys, the interval's miners were 485 of
+    A miner's key is the file_id of its first file (hotkey_first_files(),
+    macros/source_id_of.sql): it never changes once the miner has a file, and a full build
+    gives the same keys as incremental runs. Stored as hotkeys, the interval's miners were 485 of
     651 MB at 1M raw rows (6.4 hotkeys of 48 characters a row); as keys, 8 bytes each.
 -#}
 
@@ -41,17 +41,12 @@ listing_reports as (
     {{- only_listings_to_build() }}
 ),
 
-source_files as (
-    select * from {{ ref('stg_raw__source_files') }}
-),
-
 -- each miner's key: the file_id of its first file (see above)
 miners as (
     select
-        miner_hotkey,
-        min(file_id) as miner_key
-    from source_files
-    group by miner_hotkey
+        first_files.miner_hotkey,
+        first_files.file_id as miner_key
+    from ({{ hotkey_first_files() }}) as first_files
 ),
 
 -- each report with its observation time and its miner's key
