@@ -28,6 +28,7 @@ MARTS = {
     "marts.miner_reliability": "miner_hotkey",
     "intermediate.int_source_reliability": "source_key, field_name",
     "intermediate.int_consensus_votes": "zpid, field_name, source_key",
+    "intermediate.int_consensus_votes_by_report": "attestation_id",
     "marts.listing_history": "zpid, field_name, valid_from",
     "intermediate.int_listing_intervals": "zpid, field_name, valid_from",
     "marts.listing_changes": "zpid, field_name, changed_at",
