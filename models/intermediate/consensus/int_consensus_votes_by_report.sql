@@ -14,20 +14,20 @@
 {#-
     The method's votes, stored one row per report that holds any: one row per report
     (attestation_id) that is its source's current vote on at least one field, i.e. the
-    source's latest original observation of that field (by observed_at, then server
-    time, file, row). Per field, four columns, NULL where the
-    report does not hold the source's vote on it: the value (canonical text), its
-    voting_sources and is_disputed (how many sources vote on the field of the listing, and
-    whether their values differ: what int_source_reliability scores sources on, and the
-    votes int_coordinated_groups pairs), and earlier_values (the other values this source
-    observed for the field before, what its re-scrapes replaced: a JSON array of text,
-    NULL when there are none). int_consensus_votes reads them one row per vote.
+    source's latest original observation of that field (by observed_at, then server time,
+    file, row). Per field four columns, NULL where the report does not hold the source's
+    vote on it: the value (canonical text); voting_sources and is_disputed (how many
+    sources vote on the field of the listing, and whether their values differ: what
+    int_source_reliability scores sources on, and the votes int_coordinated_groups
+    pairs); and earlier_values (the other values this source observed for the field
+    before, what its re-scrapes replaced: a JSON array of text, NULL when there are none).
+    int_consensus_votes reads them one row per vote.
     Copies and re-uploads are not observations (int_report_origins) and never vote, so a
     copied or re-uploaded old value cannot outvote anything.
     Stored one row per vote, each row repeated its listing, source, report and time for
-    the ~16 fields of the report: 1,152 MB at 1M raw rows, the project's largest table.
-    A source's current votes on a listing nearly always come from one report, so this
-    stores them about once per (listing, source).
+    the ~16 fields of the report: 1,152 MB at 1M raw rows, the project's largest table. A
+    source's current votes on a listing nearly always come from one report, so this
+    stores them about once per (listing, source): 247 MB.
     Worked out per (listing, source) on whole reports, newest first: the reports are
     sorted once, not once per field, and the windows over each source's newer observations
     and over all of them need no sort per group.
