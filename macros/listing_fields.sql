@@ -43,3 +43,15 @@
     {%- endfor -%}
     ({{ names | join(', ') }})
 {%- endmacro %}
+
+{#- SQL array of one expression per listing field, in listing_fields() order: the template
+    with each field's name for %s, e.g. "%s_voting_sources" or "'%s'" (the names as
+    text); with scored_only, the scored fields only. Several unnest()s of such arrays in
+    one select list run in step: one row per field. -#}
+{% macro listing_field_array(template, scored_only=false) -%}
+    array[
+        {%- for field in listing_fields() if field.scored or not scored_only %}
+        {{ template | replace('%s', field.name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ]
+{%- endmacro %}

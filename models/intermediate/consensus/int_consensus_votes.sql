@@ -21,38 +21,18 @@ votes_by_report as (
     select * from {{ ref('int_consensus_votes_by_report') }}
 ),
 
--- each report's fields, one row each (unnest() of arrays of the same length: in step)
+-- each report's fields, one row each (macros/listing_fields.sql)
 report_fields as (
     select
         zpid,
         source_key,
         attestation_id,
         observed_at,
-        unnest(array[
-            {%- for field in listing_fields() %}
-            '{{ field.name }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) collate "C" as field_name,
-        unnest(array[
-            {%- for field in listing_fields() %}
-            {{ field.name }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) collate "C" as field_value,
-        unnest(array[
-            {%- for field in listing_fields() %}
-            {{ field.name }}_voting_sources{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) as voting_sources,
-        unnest(array[
-            {%- for field in listing_fields() %}
-            {{ field.name }}_is_disputed{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) as is_disputed,
-        unnest(array[
-            {%- for field in listing_fields() %}
-            {{ field.name }}_earlier_values{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) as earlier_values
+        unnest({{ listing_field_array("'%s'") }}) collate "C" as field_name,
+        unnest({{ listing_field_array('%s') }}) collate "C" as field_value,
+        unnest({{ listing_field_array('%s_voting_sources') }}) as voting_sources,
+        unnest({{ listing_field_array('%s_is_disputed') }}) as is_disputed,
+        unnest({{ listing_field_array('%s_earlier_values') }}) as earlier_values
     from votes_by_report
 ),
 

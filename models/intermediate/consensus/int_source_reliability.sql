@@ -83,16 +83,8 @@ settled_counts as (
 settled_fields as (
     select
         source_key,
-        unnest(array[
-            {%- for field in listing_fields() if field.scored %}
-            '{{ field.name }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) collate "C" as field_name,
-        unnest(array[
-            {%- for field in listing_fields() if field.scored %}
-            {{ field.name }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ]) as settled_votes
+        unnest({{ listing_field_array("'%s'", scored_only=true) }}) collate "C" as field_name,
+        unnest({{ listing_field_array('%s', scored_only=true) }}) as settled_votes
     from settled_counts
 ),
 
