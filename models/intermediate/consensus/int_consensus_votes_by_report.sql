@@ -51,8 +51,8 @@ report_origins as (
 ),
 
 -- each source's original observations of each listing, newest first, with every field
--- as canonical text and, per field: whether this is the source's newest value of it (no
--- newer observation of the source has the field) and, on that observation only, every
+-- as canonical text and, per field: whether this is the source's vote on it (its newest
+-- value: no newer observation of the source has the field) and, on that one only, every
 -- value the source observed for the field, newest first. Over the whole group, that
 -- array is aggregated once per (listing, source); over a frame of the older
 -- observations, which moves with each row, it was aggregated again for every row,
@@ -62,10 +62,12 @@ observations as (
         {%- for field in listing_fields() %}
         {%- set column = 'listing_reports.' ~ field.name %}
         {%- set value = canonical_text(column, field.data_type) %}
+        {%- set is_vote = column ~ ' is not null and count(' ~ column ~ ')'
+            ~ ' over newer_observations = 0' %}
         {{ value }} as {{ field.name }},
-        count({{ column }}) over newer_observations = 0 as {{ field.name }}_is_newest,
+        {{ is_vote }} as {{ field.name }}_is_vote,
         case
-            when {{ column }} is not null and count({{ column }}) over newer_observations = 0
+            when {{ is_vote }}
                 then
                     array_agg({{ value }}) filter (where {{ column }} is not null)
                         over every_observation
@@ -101,10 +103,10 @@ observations as (
 observations_in_listing as (
     select
         {%- for field in listing_fields() %}
-        {%- set vote = field.name ~ ' is not null and ' ~ field.name ~ '_is_newest' %}
-        count(*) filter (where {{ vote }}) over listing as {{ field.name }}_voting_sources,
-        min({{ field.name }}) filter (where {{ vote }}) over listing
-        <> max({{ field.name }}) filter (where {{ vote }}) over listing
+        count(*) filter (where {{ field.name }}_is_vote) over listing
+            as {{ field.name }}_voting_sources,
+        min({{ field.name }}) filter (where {{ field.name }}_is_vote) over listing
+        <> max({{ field.name }}) filter (where {{ field.name }}_is_vote) over listing
             as {{ field.name }}_is_disputed,
         {%- endfor %}
         observations.*
@@ -120,14 +122,13 @@ report_votes as (
         source_key,
         attestation_id,
         {%- for field in listing_fields() %}
-        {%- set vote = field.name ~ ' is not null and ' ~ field.name ~ '_is_newest' %}
-        case when {{ vote }} then {{ field.name }} end as {{ field.name }},
-        case when {{ vote }} then {{ field.name }}_voting_sources::smallint end
+        case when {{ field.name }}_is_vote then {{ field.name }} end as {{ field.name }},
+        case when {{ field.name }}_is_vote then {{ field.name }}_voting_sources::smallint end
             as {{ field.name }}_voting_sources,
-        case when {{ vote }} then {{ field.name }}_is_disputed end
+        case when {{ field.name }}_is_vote then {{ field.name }}_is_disputed end
             as {{ field.name }}_is_disputed,
         case
-            when {{ vote }} and cardinality({{ field.name }}_observed_values) > 1
+            when {{ field.name }}_is_vote and cardinality({{ field.name }}_observed_values) > 1
                 then (
                     select jsonb_agg(distinct earlier.field_value order by earlier.field_value)
                     from unnest({{ field.name }}_observed_values) as earlier (field_value)
