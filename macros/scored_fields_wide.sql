@@ -8,14 +8,19 @@
 
 {#- A select of one row per listing of `listing_consensus`: zpid and the consensus value
     (canonical text) of each scored field, null where the field has none. There is exactly
-    one consensus value per (zpid, field_name) (tested on listing_consensus). -#}
-{% macro scored_consensus_by_listing(listing_consensus) %}
+    one consensus value per (zpid, field_name) (tested on listing_consensus).
+    `with_contested`: also `<field>_is_contested`, whether the field is contested (null
+    where it has no consensus value). -#}
+{% macro scored_consensus_by_listing(listing_consensus, with_contested=false) %}
     select
-        zpid,
         {%- for field in listing_fields() if field.scored %}
-        max(field_value) filter (where field_name = '{{ field.name }}') as {{ field.name }}
-        {{- ',' if not loop.last }}
+        {%- if with_contested %}
+        bool_or(is_contested) filter (where field_name = '{{ field.name }}')
+            as {{ field.name }}_is_contested,
+        {%- endif %}
+        max(field_value) filter (where field_name = '{{ field.name }}') as {{ field.name }},
         {%- endfor %}
+        zpid
     from {{ listing_consensus }}
     where is_consensus
     group by zpid
@@ -48,4 +53,32 @@
         ) -%}
     {%- endfor -%}
     ({{ terms | join('\n    + ') }})
+{%- endmacro %}
+
+{#- The method's votes of a report against its listing's consensus, as three integer sums
+    over the scored fields: `votes` holds the report's current votes (a column per field,
+    null where it holds none: int_consensus_votes_by_report), `consensus` the consensus
+    values with `<field>_is_contested` (scored_consensus_by_listing(with_contested=true)).
+    Counts a vote only where its field has a consensus value, as a join of the votes to the
+    consensus values would. -#}
+{% macro scored_votes_compared(votes, consensus) -%}
+    {%- set voted, contested, settled_agreeing = [], [], [] -%}
+    {%- for field in listing_fields() if field.scored -%}
+        {%- set vote = votes ~ '.' ~ field.name -%}
+        {%- set published = consensus ~ '.' ~ field.name -%}
+        {%- set is_contested = consensus ~ '.' ~ field.name ~ '_is_contested' -%}
+        {%- do voted.append(
+            '(' ~ vote ~ ' is not null and ' ~ published ~ ' is not null)::integer'
+        ) -%}
+        {%- do contested.append(
+            '(' ~ vote ~ ' is not null and ' ~ published ~ ' is not null and '
+            ~ is_contested ~ ')::integer'
+        ) -%}
+        {%- do settled_agreeing.append(
+            '((' ~ vote ~ ' = ' ~ published ~ ' and not ' ~ is_contested ~ ') is true)::integer'
+        ) -%}
+    {%- endfor -%}
+    ({{ voted | join('\n    + ') }}) as method_votes,
+    ({{ contested | join('\n    + ') }}) as contested_votes,
+    ({{ settled_agreeing | join('\n    + ') }}) as settled_agreeing_votes
 {%- endmacro %}
