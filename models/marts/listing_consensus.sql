@@ -40,7 +40,11 @@ votes as not materialized (
     {{- only_listings_to_build() }}
 ),
 
-source_weights as (
+-- read in place by the method's two joins, not copied: a copy has no statistics, and
+-- PostgreSQL, blind to how the few hundred weights spread over their keys, hashed each
+-- slice's 1.8M votes to join them instead of hashing the weights (2.3 s against 1.3 s for
+-- a slice's vote tallies at 1M raw rows)
+source_weights as not materialized (
     select * from {{ ref('int_source_reliability') }}
 ),
 
