@@ -128,7 +128,10 @@ report_votes as (
         case when {{ field.name }}_is_vote then {{ field.name }}_is_disputed end
             as {{ field.name }}_is_disputed,
         case
-            when {{ field.name }}_is_vote and cardinality({{ field.name }}_observed_values) > 1
+            -- only where the source observed another value: a scan of the array, where
+            -- the subquery ran for every vote with two observations, most of them the same
+            -- value re-scraped (a slice's select at 1M raw rows: 3.1 s, now 2.1 to 2.3 s)
+            when {{ field.name }} <> any({{ field.name }}_observed_values)
                 then (
                     select jsonb_agg(distinct earlier.field_value order by earlier.field_value)
                     from unnest({{ field.name }}_observed_values) as earlier (field_value)
