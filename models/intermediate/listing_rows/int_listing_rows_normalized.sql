@@ -94,9 +94,7 @@ addressed as (
         {{ normalize_zpid('keyed.zpid_number') }} as zpid,
         {{ normalize_zip('keyed.zip_code_text', 'keyed.zip_code_number') }} as zip_code_from_column,
         abbreviated_streets.abbreviated_street,
-        regexp_match(
-            keyed.address_upper, ', ([^,]+), ([A-Z]{2}) ([0-9]{5})(?:-?[0-9]{4})?$'
-        ) as address_tail
+        {{ address_tail('keyed.address_upper') }} as address_tail
     from keyed
     full join abbreviated_streets
         on split_part(keyed.address_upper, ', ', 1) = abbreviated_streets.street_part
