@@ -60,16 +60,13 @@
     null where it holds none: int_consensus_votes_by_report), `consensus` the consensus
     values with `<field>_is_contested` (scored_consensus_by_listing(with_contested=true)).
     Counts a vote only where its field has a consensus value, as a join of the votes to the
-    consensus values would. -#}
+    consensus values would (method_votes is scored_fields_compared()). -#}
 {% macro scored_votes_compared(votes, consensus) -%}
-    {%- set voted, contested, settled_agreeing = [], [], [] -%}
+    {%- set contested, settled_agreeing = [], [] -%}
     {%- for field in listing_fields() if field.scored -%}
         {%- set vote = votes ~ '.' ~ field.name -%}
         {%- set published = consensus ~ '.' ~ field.name -%}
         {%- set is_contested = consensus ~ '.' ~ field.name ~ '_is_contested' -%}
-        {%- do voted.append(
-            '(' ~ vote ~ ' is not null and ' ~ published ~ ' is not null)::integer'
-        ) -%}
         {%- do contested.append(
             '(' ~ vote ~ ' is not null and ' ~ published ~ ' is not null and '
             ~ is_contested ~ ')::integer'
@@ -78,7 +75,7 @@
             '((' ~ vote ~ ' = ' ~ published ~ ' and not ' ~ is_contested ~ ') is true)::integer'
         ) -%}
     {%- endfor -%}
-    ({{ voted | join('\n    + ') }}) as method_votes,
+    {{ scored_fields_compared(votes, consensus) }} as method_votes,
     ({{ contested | join('\n    + ') }}) as contested_votes,
     ({{ settled_agreeing | join('\n    + ') }}) as settled_agreeing_votes
 {%- endmacro %}
