@@ -1,12 +1,21 @@
 {#- The body of a coverage mart's CTE: per value of the listings' `area_column` (zip_code,
     state), the distinct miners that attested any of its listings. Expects import CTEs
-    `listings` (unified_listings) and `attestations` (miner_attestations). -#}
+    `listings` (unified_listings) and `attestations` (miner_attestations).
+    The (area, miner) pairs are made distinct first, by a hash of at most areas x miners
+    entries, and then counted per area: count(distinct ...) sorted every attestation by
+    area (a quicksort of 118 MB at 1M raw rows, temporary files at 10M) to count
+    20 miners per area; this way the select took 0.44 s against 1.35 s at 1M raw rows. -#}
 {% macro attesting_miners_by(area_column) -%}
     select
-        listings.{{ area_column }},
-        count(distinct attestations.miner_hotkey) as miners_count
-    from attestations
-    inner join listings on attestations.zpid = listings.zpid
-    where listings.{{ area_column }} is not null
-    group by listings.{{ area_column }}
+        {{ area_column }},
+        count(miner_hotkey) as miners_count
+    from (
+        select distinct
+            listings.{{ area_column }},
+            attestations.miner_hotkey
+        from attestations
+        inner join listings on attestations.zpid = listings.zpid
+        where listings.{{ area_column }} is not null
+    ) as area_miners
+    group by {{ area_column }}
 {%- endmacro %}
