@@ -72,9 +72,12 @@ field_agreement as (
 report_order as (
     select
         attestation_id,
-        -- the same miner reporting the same listing content again
+        -- the same miner reporting the same listing content again. The hash covers the
+        -- zpid, so partitioning by the zpid first makes the same groups, and the reports,
+        -- read in zpid order, are then sorted listing by listing (an incremental sort),
+        -- not all at once by a 64-character hash
         row_number() over (
-            partition by miner_hotkey, data_hash
+            partition by zpid, miner_hotkey, data_hash
             order by submitted_at, file_id, row_index
         ) > 1 as is_duplicate
     from listing_reports
