@@ -111,8 +111,9 @@ method_votes_by_report as (
     from votes_by_report
     inner join consensus_by_listing on votes_by_report.zpid = consensus_by_listing.zpid
     inner join report_origins on votes_by_report.attestation_id = report_origins.attestation_id
-    -- the sums' terms worked out here, per report: grouped below, the reports are then
-    -- sorted with three numbers each, not with every field of the votes and the consensus
+    -- the sums' terms worked out here, per report, before the grouping below: it then
+    -- hashes three numbers a report, where it sorted every field of the votes and the
+    -- consensus
     {{ evaluate_once_per_row() }}  -- noqa: AM09
 ),
 
