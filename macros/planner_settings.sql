@@ -82,7 +82,10 @@
 {#- Closes a CTE whose computed columns the next CTEs read more than once (a cast, a
     regular expression): `offset 0` keeps PostgreSQL from folding the subquery into the
     query that reads it, where each reference would evaluate the expression again. Unlike
-    `as materialized`, nothing is copied: the rows stream through, once. -#}
+    `as materialized`, nothing is copied: the rows stream through, once. It also closes a
+    CTE whose few computed columns a grouping above reads: folded in, the grouping took
+    the CTE's wide input rows, sorted them, and worked the expressions out in its
+    aggregates (int_miner_listing_agreement's per-report method terms). -#}
 {% macro evaluate_once_per_row() -%}
     offset 0
 {%- endmacro %}
