@@ -16,10 +16,7 @@
 -#}
 with
 
--- read in place by the three CTEs below, not copied: a copy has no statistics, and at
--- 10M raw rows PostgreSQL then hashed the 10M attestations to join them to the 806k
--- listings (875 MB of temporary files a mart with the copy; none, and 5.6 to 6.0 s
--- against 9.0 to 9.6 s, reading the listings three times)
+-- read in place, not copied (attesting_miners_by(), macros/coverage.sql)
 listings as not materialized (
     select * from {{ ref('unified_listings') }}
 ),
