@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['estimate'],
-        pre_hook="{{ delete_rows_before_replacing() }}",
+        pre_hook=["{{ delete_rows_before_replacing() }}", "{{ hash_joins_and_aggregates() }}"],
         post_hook="{{ record_estimate() }}",
     )
 }}
@@ -49,10 +49,13 @@ sources as (
 ),
 
 -- What is joined and counted below is small: the votes on fields that hold a disputed
--- value, and the listings of the sources that pass the vote tests (none on an honest
--- network). Joining every vote to every other vote on its field and pairing every two
--- sources on every listing wrote more than 8 GB of temporary files at 10M raw rows and
--- stopped the build.
+-- value, and the listings of the sources that pass the vote tests (none on the
+-- simulator's 1M-row network; at 10M rows 14 honest sources in 77 pairs, which the
+-- listing test then turns down). Joining every vote to every other vote on its field and
+-- pairing every two sources on every listing wrote more than 8 GB of temporary files at
+-- 10M raw rows and stopped the build. The sources are counted by their keys (8 bytes, a
+-- hotkey is 48 characters) and named once linked; the joins and groupings are hashed,
+-- not sorted (hash_joins_and_aggregates(), macros/planner_settings.sql).
 
 -- pushed against what was there first: of the live values of a scored field (a current
 -- vote, not superseded by a trusted re-scrape), a later value that lost, or that won a
@@ -102,14 +105,13 @@ pushed_field_votes as (
         votes.zpid,
         votes.field_name,
         votes.field_value,
-        sources.source_id,
+        votes.source_key,
         votes.field_value = any(disputed_fields.disputed_values) as is_disputed_vote
     from votes
     inner join disputed_fields
         on
             votes.zpid = disputed_fields.zpid
             and votes.field_name = disputed_fields.field_name
-    inner join sources on votes.source_key = sources.source_key
     where
         votes.is_disputed
         and votes.field_name in {{ scored_field_names_sql() }}
@@ -120,25 +122,25 @@ disputed_votes as (
         zpid,
         field_name,
         field_value,
-        source_id
+        source_key
     from pushed_field_votes
     where is_disputed_vote
 ),
 
 source_disputes as (
     select
-        source_id,
+        source_key,
         count(*) as disputed_votes
     from disputed_votes
-    group by source_id
+    group by source_key
 ),
 
 -- for each ordered pair (a, b): of a's disputed votes on fields b also voted on, how many
 -- b voted for the very same value
 directed_pairs as (
     select
-        disputed_votes.source_id as source_a,
-        pushed_field_votes.source_id as source_b,
+        disputed_votes.source_key as source_a,
+        pushed_field_votes.source_key as source_b,
         count(*) as co_voted,
         count(*) filter (
             where pushed_field_votes.field_value = disputed_votes.field_value
@@ -148,8 +150,8 @@ directed_pairs as (
         on
             disputed_votes.zpid = pushed_field_votes.zpid
             and disputed_votes.field_name = pushed_field_votes.field_name
-            and disputed_votes.source_id <> pushed_field_votes.source_id
-    group by disputed_votes.source_id, pushed_field_votes.source_id
+            and disputed_votes.source_key <> pushed_field_votes.source_key
+    group by disputed_votes.source_key, pushed_field_votes.source_key
 ),
 
 -- pairs that share enough disputed values, each way
@@ -173,8 +175,8 @@ voting_together as (
 -- per pair and field: disputed values both voted for
 shared_per_field as (
     select
-        first_votes.source_id as source_a,
-        second_votes.source_id as source_b,
+        first_votes.source_key as source_a,
+        second_votes.source_key as source_b,
         first_votes.field_name,
         count(*) as shared_values
     from disputed_votes as first_votes
@@ -183,8 +185,8 @@ shared_per_field as (
             first_votes.zpid = second_votes.zpid
             and first_votes.field_name = second_votes.field_name
             and first_votes.field_value = second_votes.field_value
-            and first_votes.source_id < second_votes.source_id
-    group by first_votes.source_id, second_votes.source_id, first_votes.field_name
+            and first_votes.source_key < second_votes.source_key
+    group by first_votes.source_key, second_votes.source_key, first_votes.field_name
 ),
 
 pushed_together as (
@@ -197,42 +199,46 @@ pushed_together as (
 ),
 
 -- the listings each source of such a pair reports (its original reports: what it votes
--- with), and how many of them both report
+-- with)
 paired_sources as (
-    select source_a as source_id from voting_together
+    select source_a as source_key from voting_together
     union
-    select source_b as source_id from voting_together
+    select source_b as source_key from voting_together
 ),
 
 source_listings as (
     select distinct
         report_origins.zpid,
-        sources.source_id
+        report_origins.source_key
     from report_origins
-    inner join sources on report_origins.source_key = sources.source_key
-    inner join paired_sources on sources.source_id = paired_sources.source_id
+    inner join paired_sources on report_origins.source_key = paired_sources.source_key
     where report_origins.report_kind = 'original'
 ),
 
+-- per two of those sources: the listings both report, counted listing by listing (as many
+-- rows as the listings have such pairs). Counted for every two of them and joined to the
+-- pairs after: joining each pair to its first source's listings made a row per pair and
+-- listing of that source (at 10M raw rows, where 77 pairs of honest sources pass the vote
+-- tests, 23M rows and 1.2 GB of temporary files)
 co_covered as (
     select
-        voting_together.source_a,
-        voting_together.source_b,
+        first_listings.source_key as source_a,
+        second_listings.source_key as source_b,
         count(*) as co_listings
-    from voting_together
-    inner join source_listings as first_listings
-        on voting_together.source_a = first_listings.source_id
+    from source_listings as first_listings
     inner join source_listings as second_listings
         on
-            voting_together.source_b = second_listings.source_id
-            and first_listings.zpid = second_listings.zpid
-    group by voting_together.source_a, voting_together.source_b
+            first_listings.zpid = second_listings.zpid
+            and first_listings.source_key < second_listings.source_key
+    group by first_listings.source_key, second_listings.source_key
 ),
 
+-- by the sources' names from here on (a handful of rows): a group is named by its
+-- smallest source_id
 links as (
     select
-        voting_together.source_a,
-        voting_together.source_b,
+        first_sources.source_id as source_a,
+        second_sources.source_id as source_b,
         voting_together.shared_values
     from voting_together
     inner join pushed_together
@@ -243,6 +249,8 @@ links as (
         on
             voting_together.source_a = co_covered.source_a
             and voting_together.source_b = co_covered.source_b
+    inner join sources as first_sources on voting_together.source_a = first_sources.source_key
+    inner join sources as second_sources on voting_together.source_b = second_sources.source_key
     -- on some field, they pushed the same values on a real share of their common listings
     where
         pushed_together.top_field_shared_values
@@ -305,7 +313,8 @@ final as (
         source_disputes.disputed_votes::bigint as disputed_votes
     from labels_8
     inner join shared_per_source on labels_8.source_id = shared_per_source.source_id
-    inner join source_disputes on labels_8.source_id = source_disputes.source_id
+    inner join sources on labels_8.source_id = sources.source_id
+    inner join source_disputes on sources.source_key = source_disputes.source_key
 )
 
 select * from final

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['estimate'],
-        pre_hook="{{ delete_rows_before_replacing() }}",
+        pre_hook=["{{ delete_rows_before_replacing() }}", "{{ hash_joins_and_aggregates() }}"],
         post_hook="{{ record_estimate() }}",
         indexes=[{'columns': ['source_key', 'field_name'], 'unique': true}],
     )
