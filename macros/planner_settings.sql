@@ -75,9 +75,9 @@
     groupings, all to disk; hash joins and hash aggregates read each side once, unsorted,
     and a hash aggregate writes out only what does not fit. At 10M raw rows, each model
     alone (with int_coordinated_groups' pairs counted listing by listing, see there):
-    int_coordinated_groups 122.7 and 134.9 s with 4,221 MB of temporary files before,
-    45.8 and 52.6 s with 330 MB after; int_source_reliability 79.6 s with 1,528 MB before,
-    71.9 and 60.2 s with 267 MB after. Both settings count: with merge joins alone off,
+    int_coordinated_groups 122.7 and 134.9 s with 4,426 MB of temporary files before,
+    45.8 and 52.6 s with 346 MB after; int_source_reliability 79.6 s with 1,602 MB before,
+    71.9 and 60.2 s with 280 MB after. Both settings count: with merge joins alone off,
     int_source_reliability still sorted to group (a tenth of the memory at 1M raw rows:
     81 MB of temporary files, 27 MB with both). A sort that a window needs still runs:
     the settings only price sorts out where there is another way. -#}
