@@ -59,8 +59,9 @@ sources as (
 
 -- pushed against what was there first: of the live values of a scored field (a current
 -- vote, not superseded by a trusted re-scrape), a later value that lost, or that won a
--- contested field (the value first reported is never a pushed one). The window runs in
--- listing_consensus' own (zpid, field_name) order: read once, by that index, no sort.
+-- contested field (the value first reported is never a pushed one). The window reads
+-- listing_consensus once in zpid order, by its index, and sorts each listing's rows by
+-- field (an incremental sort, in memory), not the whole table.
 disputed_values as (
     select
         zpid,
