@@ -1,7 +1,10 @@
 {{
     config(
         materialized='incremental',
-        pre_hook="{{ nested_loops_by_file() }}",
+        pre_hook=[
+            "{{ nested_loops_by_file() }}",
+            "{{ listing_order_by_index() }}",
+        ],
         post_hook=[
             "{{ index_first_row_of_file() }}",
             after_commit("{{ vacuum_built_table() }}"),
@@ -26,7 +29,9 @@
     writes them in listing (zpid) order: the by-listing models read them one slice of
     listings at a time, and a listing's reports then sit on a page or two. In file order
     each slice read nearly every page of the table (at 10M raw rows, int_report_origins
-    took 97 to 168 s that way and 43 to 48 s in listing order).
+    took 97 to 168 s that way and 43 to 48 s in listing order). It reads the rows in that
+    order by int_listing_rows_normalized's zpid index rather than sorting them
+    (listing_order_by_index(), macros/planner_settings.sql).
 -#}
 
 with

@@ -13,6 +13,7 @@
         incremental_strategy='append',
         indexes=[
             {'columns': ['file_id', 'row_index'], 'unique': true},
+            {'columns': ['zpid']},
         ],
     )
 }}
@@ -22,7 +23,9 @@
     2-letter state, address upper-cased with its street suffix abbreviated, city, state
     and zip from the address tail (or the label) when their columns are empty, home type
     and status through the seeds, coordinates rounded; flags where text gave no canonical
-    value; and data_hash. Incremental by file, like stg_raw__listing_rows.
+    value; and data_hash. Incremental by file, like stg_raw__listing_rows. Indexed on zpid
+    too: a full build of int_listing_reports reads the rows in listing order by it
+    (listing_order_by_index(), macros/planner_settings.sql).
 -#}
 
 with
