@@ -58,7 +58,7 @@ from (
                         ranges.state_code,
                         lpad(
                             generate_series(ranges.zip_from::int, ranges.zip_to::int)::text, 5, '0'
-                        )
+                        ) as zip_code
                     from {{ ref('state_zip_ranges') }} as ranges
                 )
         end as is_zip_state_consistent,
